@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Shared by the launchers in bin/: find (or build) the sheepfs jar, then run MAIN_CLASS in it.
+set -e
+root="$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)"
+jar="$root/java/sheepfs/target/sheepfs-all.jar"
+main="$1"; shift
+if [ ! -f "$jar" ]; then
+  echo "sheepfs: building $jar (first run)..." >&2
+  (cd "$root" && mvn -B -q -DskipTests package -pl java/sheepfs -am) >&2 \
+    || { echo "sheepfs: build failed; run 'mvn -B package' in $root to see why" >&2; exit 1; }
+fi
+exec java ${SHEEPFS_JAVA_OPTS:-} -cp "$jar" "$main" "$@"

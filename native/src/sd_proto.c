@@ -1,0 +1,1 @@
+#include "sd_proto.h"
