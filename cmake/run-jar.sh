@@ -5,7 +5,8 @@ root="$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)"
 jar="$root/java/sheepfs/target/sheepfs-all.jar"
 main="$1"; shift
 if [ ! -f "$jar" ]; then
-  echo "sheepfs: building $jar (first run)..." >&2
+  echo "sheepfs: first run: installing what is missing and building $jar ..." >&2
+  bash "$root/cmake/install-deps.sh" >&2
   (cd "$root" && mvn -B -q -DskipTests package -pl java/sheepfs -am) >&2 \
     || { echo "sheepfs: build failed; run 'mvn -B package' in $root to see why" >&2; exit 1; }
 fi

@@ -1,0 +1,200 @@
+package io.sheepfs.client;
+
+import java.io.Closeable;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The transport of the Sheepdog client: a pool of multiplexed connections to the current
+ * gateway, timeouts, and failover to the next gateway when a connection fails. Requests that
+ * failed with a connection error are resent on the next gateway; results from sheep (NO_VDI,
+ * ...) are answers, not failures, and are never retried. High-level calls are in
+ * {@link SheepClient}.
+ */
+public final class Transport implements Closeable {
+    private static final Logger LOG = LoggerFactory.getLogger(Transport.class);
+
+    private final Object lock = new Object();
+    private volatile ClientConfig config;
+    private int current;
+    private ConnectionPool pool;
+    private boolean closed;
+
+    public Transport(ClientConfig config) {
+        this.config = config;
+        this.pool = newPool(config.gateways().get(0));
+    }
+
+    /** The gateway requests currently go to. */
+    public InetSocketAddress gateway() {
+        synchronized (lock) {
+            return pool.address();
+        }
+    }
+
+    public ClientConfig config() {
+        return config;
+    }
+
+    /**
+     * Makes {@code gateway} the first gateway (keeping the others as fall-backs) once a
+     * connection to it has answered; on failure nothing changes.
+     */
+    public void switchGateway(InetSocketAddress gateway) throws ConnectionException {
+        ConnectionPool candidate = newPool(gateway);
+        try {
+            candidate.connection();
+        } catch (ConnectionException e) {
+            candidate.close();
+            throw e;
+        }
+        List<InetSocketAddress> list = new ArrayList<>();
+        list.add(gateway);
+        for (InetSocketAddress g : config.gateways()) {
+            if (!g.equals(gateway)) {
+                list.add(g);
+            }
+        }
+        ConnectionPool old;
+        synchronized (lock) {
+            config = config.withGateways(list);
+            current = 0;
+            old = pool;
+            pool = candidate;
+        }
+        old.close();
+        LOG.info("gateway switched to {}", SheepConnection.text(gateway));
+    }
+
+    /** Sends one request and waits for its response (any result). */
+    public Response call(Request request) throws ConnectionException {
+        return callAll(List.of(request)).get(0);
+    }
+
+    /**
+     * Sends all requests pipelined on one connection and waits for all responses (any result),
+     * returned in request order. On a connection failure, the requests not answered yet are
+     * resent on the next gateway; after every gateway failed, the last failure is thrown.
+     */
+    public List<Response> callAll(List<Request> requests) throws ConnectionException {
+        Response[] out = new Response[requests.size()];
+        List<Integer> todo = new ArrayList<>();
+        for (int i = 0; i < requests.size(); i++) {
+            todo.add(i);
+        }
+        int attempts = config.gateways().size() + 1;
+        ConnectionException last = null;
+        for (int attempt = 0; attempt < attempts && !todo.isEmpty(); attempt++) {
+            ConnectionPool p = currentPool();
+            try {
+                SheepConnection c = p.connection();
+                List<Request> batch = new ArrayList<>(todo.size());
+                for (int i : todo) {
+                    batch.add(requests.get(i));
+                }
+                List<CompletableFuture<Response>> futures = c.sendAll(batch);
+                List<Integer> failed = new ArrayList<>();
+                long deadline = System.nanoTime() + config.requestTimeout().toNanos();
+                for (int k = 0; k < futures.size(); k++) {
+                    try {
+                        out[todo.get(k)] = await(c, futures.get(k), deadline);
+                    } catch (ConnectionException e) {
+                        last = e;
+                        failed.add(todo.get(k));
+                    }
+                }
+                todo = failed;
+            } catch (ConnectionException e) {
+                last = e;
+            }
+            if (!todo.isEmpty()) {
+                failOver(p, last);
+            }
+        }
+        if (!todo.isEmpty()) {
+            throw last;
+        }
+        return List.of(out);
+    }
+
+    /** Waits for {@code f} at most {@code timeout}; on timeout the connection is declared dead. */
+    static Response await(SheepConnection c, CompletableFuture<Response> f, java.time.Duration timeout)
+            throws ConnectionException {
+        return await(c, f, System.nanoTime() + timeout.toNanos(), timeout);
+    }
+
+    private Response await(SheepConnection c, CompletableFuture<Response> f, long deadline)
+            throws ConnectionException {
+        return await(c, f, deadline, config.requestTimeout());
+    }
+
+    private static Response await(SheepConnection c, CompletableFuture<Response> f, long deadline,
+                                  java.time.Duration timeout) throws ConnectionException {
+        try {
+            long wait = Math.max(0, deadline - System.nanoTime());
+            return f.get(wait, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            ConnectionException ce = new ConnectionException("no answer from " + SheepConnection.text(c.address())
+                    + " within " + timeout.toMillis() + " ms");
+            c.fail(ce);
+            throw ce;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof ConnectionException ce) {
+                throw ce;
+            }
+            throw new ConnectionException("request failed: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConnectionException("interrupted while waiting for " + SheepConnection.text(c.address()), e);
+        }
+    }
+
+    private ConnectionPool currentPool() throws ConnectionException {
+        synchronized (lock) {
+            if (closed) {
+                throw new ConnectionException("client is closed");
+            }
+            return pool;
+        }
+    }
+
+    /** After a failure on pool {@code failed}: move on to the next gateway (once per failure). */
+    private void failOver(ConnectionPool failed, ConnectionException why) {
+        ConnectionPool old = null;
+        synchronized (lock) {
+            if (closed || pool != failed) {
+                return; // someone else already moved on
+            }
+            List<InetSocketAddress> gws = config.gateways();
+            if (gws.size() > 1) {
+                current = (current + 1) % gws.size();
+                old = pool;
+                pool = newPool(gws.get(current));
+                LOG.warn("gateway {} failed ({}); trying {}", SheepConnection.text(old.address()),
+                        why == null ? "?" : why.getMessage(), SheepConnection.text(gws.get(current)));
+            }
+        }
+        if (old != null) {
+            old.close();
+        }
+    }
+
+    private ConnectionPool newPool(InetSocketAddress address) {
+        return new ConnectionPool(address, config.poolSize(), (int) config.connectTimeout().toMillis());
+    }
+
+    @Override
+    public void close() {
+        synchronized (lock) {
+            closed = true;
+            pool.close();
+        }
+    }
+}

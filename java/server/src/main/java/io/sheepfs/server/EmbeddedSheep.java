@@ -1,0 +1,55 @@
+package io.sheepfs.server;
+
+import io.sheepfs.protocol.NodeAddress;
+import io.sheepfs.server.net.SheepServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+
+/**
+ * A running single-node sheep, started in-process: {@code EmbeddedSheep.start(config)}. With
+ * port 0 it listens on a free port and advertises that real address/port in its node list.
+ */
+public final class EmbeddedSheep implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedSheep.class);
+
+    private final Sheep sheep;
+    private final SheepServer server;
+
+    private EmbeddedSheep(Sheep sheep, SheepServer server) {
+        this.sheep = sheep;
+        this.server = server;
+    }
+
+    public static EmbeddedSheep start(ServerConfig config) throws IOException {
+        Sheep sheep = new Sheep(config.dir(), config.sync());
+        InetAddress addr = InetAddress.getByName(config.address());
+        SheepServer server = new SheepServer(sheep, new InetSocketAddress(addr, config.port()),
+                (int) Math.min(Integer.MAX_VALUE, config.stallTimeout().toMillis()));
+        InetAddress advertised = addr.isAnyLocalAddress() ? InetAddress.getLoopbackAddress() : addr;
+        sheep.advertise(NodeAddress.of(advertised), server.port());
+        LOG.debug("sheep on {}:{} over {}", advertised.getHostAddress(), server.port(), config.dir());
+        return new EmbeddedSheep(sheep, server);
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    public InetSocketAddress address() {
+        return server.address();
+    }
+
+    /** The node itself, for tests that inspect state directly. */
+    public Sheep sheep() {
+        return sheep;
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}

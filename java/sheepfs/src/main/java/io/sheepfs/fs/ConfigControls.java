@@ -1,0 +1,94 @@
+package io.sheepfs.fs;
+
+import io.sheepfs.client.ConnectionException;
+import io.sheepfs.client.SheepClient;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** config/page_cache, config/object_cache and config/sheep_info. */
+final class ConfigControls {
+    private static final Logger LOG = LoggerFactory.getLogger(ConfigControls.class);
+    private static final Pattern HOSTNAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]{0,252})");
+
+    private ConfigControls() {
+    }
+
+    /** "0\n" or "1\n"; a written integer switches it (non-zero = on). */
+    static ControlFile flag(String what, AtomicBoolean value) {
+        return new ControlFile() {
+            @Override
+            public byte[] content() {
+                return (value.get() ? "1\n" : "0\n").getBytes(StandardCharsets.US_ASCII);
+            }
+
+            @Override
+            public void write(byte[] data) throws FsException {
+                String s = CommandText.line(data).strip();
+                if (!s.matches("[+-]?[0-9]{1,9}")) {
+                    throw new FsException(Errno.EINVAL, what + " takes an integer, got " + CommandText.printable(s));
+                }
+                boolean on = Integer.parseInt(s) != 0;
+                value.set(on);
+                LOG.info("{} {}", what, on ? "on" : "off");
+            }
+        };
+    }
+
+    /**
+     * "host:port\n" of the current gateway; writing "ADDR:PORT" (IPv6 as "[ADDR]:PORT" or
+     * "ADDR:PORT" split at the last colon) switches to that sheep once it accepts a connection.
+     */
+    static ControlFile sheepInfo(SheepClient client, Consumer<InetSocketAddress> onSwitch) {
+        return new ControlFile() {
+            @Override
+            public byte[] content() {
+                InetSocketAddress g = client.gateway();
+                String host = g.getAddress() != null ? g.getAddress().getHostAddress() : g.getHostString();
+                return (host + ":" + g.getPort() + "\n").getBytes(StandardCharsets.UTF_8);
+            }
+
+            @Override
+            public void write(byte[] data) throws FsException {
+                InetSocketAddress target = parseAddress(CommandText.line(data).strip());
+                try {
+                    client.switchGateway(target);
+                } catch (ConnectionException e) {
+                    throw new FsException(Errno.ECONNREFUSED, e.getMessage(), e);
+                }
+                onSwitch.accept(target);
+            }
+        };
+    }
+
+    static InetSocketAddress parseAddress(String s) throws FsException {
+        int colon = s.lastIndexOf(':');
+        if (colon <= 0 || colon == s.length() - 1) {
+            throw new FsException(Errno.EINVAL, "expected ADDR:PORT, got " + CommandText.printable(s));
+        }
+        String host = s.substring(0, colon);
+        String port = s.substring(colon + 1);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        if (!port.matches("[0-9]{1,5}") || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
+            throw new FsException(Errno.EINVAL, "bad port in " + CommandText.printable(s));
+        }
+        boolean literal = host.indexOf(':') >= 0 || host.matches("[0-9.]+");
+        if (!literal && !HOSTNAME.matcher(host).matches()) {
+            throw new FsException(Errno.EINVAL, "bad address " + CommandText.printable(s));
+        }
+        try {
+            return new InetSocketAddress(InetAddress.getByName(host), Integer.parseInt(port));
+        } catch (UnknownHostException e) {
+            throw new FsException(literal ? Errno.EINVAL : Errno.EHOSTUNREACH,
+                    "cannot resolve " + CommandText.printable(host));
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package io.sheepfs.fs;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+/** A directory: a sorted, concurrently readable map of children. */
+public final class DirNode implements Node {
+    private final long ino;
+    private final String name;
+    private final Map<String, Node> children = new ConcurrentSkipListMap<>();
+
+    DirNode(long ino, String name) {
+        this.ino = ino;
+        this.name = name;
+    }
+
+    @Override
+    public long ino() {
+        return ino;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public int perm() {
+        return 0755;
+    }
+
+    public Node child(String childName) {
+        return children.get(childName);
+    }
+
+    public List<Node> children() {
+        return List.copyOf(children.values());
+    }
+
+    void put(Node child) {
+        if (children.putIfAbsent(child.name(), child) != null) {
+            throw new IllegalStateException("duplicate entry " + child.name() + " in " + name);
+        }
+    }
+
+    boolean remove(Node child) {
+        return children.remove(child.name(), child);
+    }
+}

@@ -1,0 +1,78 @@
+/* The one per-mount context: everything mutable the native core has lives here (no globals). */
+#ifndef SHEEPFS_CTX_H
+#define SHEEPFS_CTX_H
+#include <jni.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <fuse_lowlevel.h>
+
+#include "pool.h"
+#include "volume.h"
+
+#define SFS_VT_BUCKETS 256
+
+/* Configuration given by FuseSession at creation (int[] in this order). */
+struct sfs_cfg {
+	int max_threads;     /* libfuse worker limit (explicit: the v1 default caps at 10) */
+	int clone_fd;        /* one /dev/fuse fd per worker */
+	int max_background;  /* kernel's async request limit (default 12 is too low for AIO) */
+	int connections;     /* sockets in the pool */
+	int max_piece;       /* split volume I/O into pieces of at most this many bytes (0 = objects) */
+	int writeback_cache; /* ask the kernel for writeback caching (page-cache mode) */
+	int io_flusher;      /* PR_SET_IO_FLUSHER on serving threads */
+	int max_write;       /* bytes per FUSE write (max 1 MiB) */
+};
+#define SFS_CFG_INTS 8
+
+/* A volume attached under a FUSE inode number chosen by Java. */
+struct sfs_vt_entry {
+	uint64_t ino;
+	struct sfs_vol *vol;
+	atomic_int opens;
+	struct sfs_vt_entry *next;
+};
+
+struct sfs_mids {
+	jmethodID lookup, getattr, readdir, open, read, write, truncate, release, open_policy;
+	jmethodID de_names, de_inos, de_modes;
+};
+
+struct sfs_ctx {
+	JavaVM *vm;
+	jobject cb;        /* FsCallbacks (global ref) */
+	jclass de_class;   /* FsCallbacks.DirEntries (global ref) */
+	struct sfs_mids mid;
+	pthread_key_t env_key; /* JNIEnv of native threads we attached; destructor detaches */
+	bool env_key_ok;
+
+	struct fuse_session *se;
+	char *mountpoint;
+	struct sfs_cfg cfg;
+	atomic_bool mounted;
+	atomic_bool loop_done;
+
+	struct sfs_pool *pool;
+	struct sfs_stats stats;
+	struct sfs_vol_cfg vcfg;
+	pthread_rwlock_t vt_lock; /* held only for table lookups/changes, never across I/O */
+	struct sfs_vt_entry *vt[SFS_VT_BUCKETS];
+
+	atomic_ullong upcalls, upcall_errors;
+};
+
+/* fuse_ops.c */
+extern const struct fuse_lowlevel_ops sfs_fuse_ops;
+/* Looks up an attached volume and takes a reference on it (NULL if none). */
+struct sfs_vol *sfs_vt_get(struct sfs_ctx *ctx, uint64_t ino);
+
+/* jni_fuse.c: upcall helpers for fuse_ops.c. They return a JNIEnv for the calling thread
+ * (attaching it once, as a daemon) or NULL if the JVM refused. */
+JNIEnv *sfs_env(struct sfs_ctx *ctx);
+/* After every upcall: true (and the exception printed and cleared) if Java threw. */
+bool sfs_exception(struct sfs_ctx *ctx, JNIEnv *env, const char *what);
+/* JNI registration of FuseSession's natives, called from JNI_OnLoad. */
+int sfs_register_fuse_natives(JNIEnv *env);
+
+#endif

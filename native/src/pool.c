@@ -1,0 +1,750 @@
+/* Pipelined socket pool: see pool.h for the contract. */
+#define _GNU_SOURCE
+#include "pool.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#ifndef PR_SET_IO_FLUSHER
+#define PR_SET_IO_FLUSHER 57
+#endif
+
+#define SLOTS 256          /* requests in flight per connection (bounded: ids are slot|gen<<16) */
+#define MAX_GATEWAYS 16
+#define SEND_BATCH 64      /* requests per sendmsg */
+#define RBUF_SIZE 65536    /* staging buffer: many small responses per recv */
+#define DIRECT_READ_MIN 16384 /* larger payload remainders are received straight into rbuf */
+
+struct sfs_conn {
+	struct sfs_pool *pool;
+	pthread_t thread;
+	int evfd;
+	pthread_mutex_t mu;
+	pthread_cond_t send_done; /* the sender finished a round: in_send flags changed */
+	int fd;                   /* -1 while down */
+	bool sending;             /* one thread at a time writes to fd */
+	bool want_out;            /* the socket was full: the I/O thread waits for POLLOUT */
+	bool broken;              /* a send failed: the I/O thread resets */
+	bool reset;               /* set_gateways: reconnect */
+	bool stop;
+	struct sfs_io *sq_head, *sq_tail; /* slotted, not yet fully sent */
+	struct sfs_io *wq_head, *wq_tail; /* waiting for a free slot */
+	struct sfs_io *slots[SLOTS];
+	uint16_t gen[SLOTS];
+	uint16_t free_slots[SLOTS];
+	unsigned nfree;
+	/* reader state: owned by the I/O thread */
+	uint8_t *rb;
+	uint32_t rb_pos, rb_len;
+	struct sfs_io *rcur;      /* response whose data is being received */
+	uint32_t rneed, rgot;
+	bool rdiscard;
+};
+
+struct sfs_pool {
+	struct sfs_pool_cfg cfg;
+	pthread_mutex_t gw_mu;
+	struct sfs_gateway gw[MAX_GATEWAYS];
+	int ngw;
+	int gw_cur;
+	char gw_spec[1024];
+	atomic_uint rr;
+	atomic_ullong requests, resent, failed, reconnects, connect_failures, malformed;
+	atomic_llong inflight;
+	unsigned nconn;
+	struct sfs_conn conn[];
+};
+
+static inline uint32_t get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline void put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+int sfs_parse_gateways(const char *spec, struct sfs_gateway *out, int max)
+{
+	int n = 0;
+	const char *s = spec;
+	if (spec == NULL || *spec == '\0')
+		return -EINVAL;
+	while (*s) {
+		const char *end = strchr(s, ',');
+		size_t len = end ? (size_t)(end - s) : strlen(s);
+		const char *host = s, *colon;
+		size_t hlen;
+		if (n >= max || len == 0)
+			return -EINVAL;
+		if (*s == '[') { /* [v6]:port */
+			const char *rb = memchr(s, ']', len);
+			if (rb == NULL || rb + 1 >= s + len || rb[1] != ':')
+				return -EINVAL;
+			host = s + 1;
+			hlen = (size_t)(rb - host);
+			colon = rb + 1;
+		} else {
+			colon = NULL;
+			for (const char *q = s; q < s + len; q++)
+				if (*q == ':')
+					colon = q;
+			if (colon == NULL)
+				return -EINVAL;
+			hlen = (size_t)(colon - s);
+		}
+		size_t plen = (size_t)(s + len - colon - 1);
+		if (hlen == 0 || hlen >= sizeof(out[n].host) || plen == 0 || plen >= sizeof(out[n].port))
+			return -EINVAL;
+		unsigned long port = 0;
+		for (size_t i = 0; i < plen; i++) {
+			char c = colon[1 + i];
+			if (c < '0' || c > '9')
+				return -EINVAL;
+			port = port * 10 + (unsigned long)(c - '0');
+		}
+		if (port == 0 || port > 65535)
+			return -EINVAL;
+		memcpy(out[n].host, host, hlen);
+		out[n].host[hlen] = '\0';
+		memcpy(out[n].port, colon + 1, plen);
+		out[n].port[plen] = '\0';
+		n++;
+		s += len;
+		if (*s == ',')
+			s++;
+	}
+	return n;
+}
+
+static void wake(struct sfs_conn *c)
+{
+	uint64_t one = 1;
+	ssize_t r = write(c->evfd, &one, sizeof(one));
+	(void)r; /* EAGAIN only when the counter is already non-zero: the thread wakes anyway */
+}
+
+static void q_push(struct sfs_io **head, struct sfs_io **tail, struct sfs_io *io)
+{
+	io->next = NULL;
+	if (*tail)
+		(*tail)->next = io;
+	else
+		*head = io;
+	*tail = io;
+}
+
+static struct sfs_io *q_pop(struct sfs_io **head, struct sfs_io **tail)
+{
+	struct sfs_io *io = *head;
+	if (io) {
+		*head = io->next;
+		if (*head == NULL)
+			*tail = NULL;
+		io->next = NULL;
+	}
+	return io;
+}
+
+/* Gives io a slot (caller holds c->mu and knows one is free) and queues it for sending. */
+static void slot_assign(struct sfs_conn *c, struct sfs_io *io)
+{
+	uint16_t s = c->free_slots[--c->nfree];
+	c->gen[s]++;
+	c->slots[s] = io;
+	io->slot = s;
+	io->sent = 0;
+	put_le32(io->hdr + 8, (uint32_t)c->gen[s] << 16 | s);
+	q_push(&c->sq_head, &c->sq_tail, io);
+}
+
+static void slot_free(struct sfs_conn *c, uint16_t s)
+{
+	c->slots[s] = NULL;
+	c->free_slots[c->nfree++] = s;
+}
+
+static uint32_t io_total(const struct sfs_io *io)
+{
+	return SD_HEADER_SIZE + io->wlen;
+}
+
+/*
+ * Sends queued requests without blocking until the queue is empty or the socket is full.
+ * Called by whoever set c->sending; clears it before returning. Items being written are marked
+ * in_send so that the I/O thread does not complete (and free) one before the send round ends.
+ */
+static void send_loop(struct sfs_conn *c)
+{
+	struct iovec iov[SEND_BATCH * 2];
+	pthread_mutex_lock(&c->mu);
+	for (;;) {
+		if (c->sq_head == NULL || c->fd < 0 || c->broken || c->stop || c->want_out)
+			break;
+		int niov = 0;
+		int fd = c->fd;
+		for (struct sfs_io *io = c->sq_head; io && niov < SEND_BATCH * 2 - 1; io = io->next) {
+			uint32_t off = io->sent;
+			io->in_send = true;
+			if (off < SD_HEADER_SIZE) {
+				iov[niov].iov_base = io->hdr + off;
+				iov[niov++].iov_len = SD_HEADER_SIZE - off;
+				off = SD_HEADER_SIZE;
+			}
+			if (io->wlen > 0) {
+				iov[niov].iov_base = (uint8_t *)io->wbuf + (off - SD_HEADER_SIZE);
+				iov[niov++].iov_len = io->wlen - (off - SD_HEADER_SIZE);
+			}
+		}
+		pthread_mutex_unlock(&c->mu);
+		struct msghdr mh = { .msg_iov = iov, .msg_iovlen = (size_t)niov };
+		ssize_t n = sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+		int e = errno;
+		pthread_mutex_lock(&c->mu);
+		size_t left = n > 0 ? (size_t)n : 0;
+		while (c->sq_head && c->sq_head->in_send) {
+			struct sfs_io *io = c->sq_head;
+			uint32_t rest = io_total(io) - io->sent;
+			if (left >= rest) {
+				left -= rest;
+				io->sent = io_total(io);
+				io->in_send = false;
+				q_pop(&c->sq_head, &c->sq_tail);
+			} else {
+				io->sent += (uint32_t)left;
+				left = 0;
+				for (struct sfs_io *q = io; q && q->in_send; q = q->next)
+					q->in_send = false;
+				break;
+			}
+		}
+		pthread_cond_broadcast(&c->send_done);
+		if (n < 0 && e != EAGAIN && e != EWOULDBLOCK && e != EINTR) {
+			c->broken = true;
+			break;
+		}
+		if (n < 0 ? e != EINTR : c->sq_head != NULL && c->sq_head->sent > 0) {
+			/* socket full: the I/O thread continues once it is writable */
+			c->want_out = true;
+			break;
+		}
+	}
+	bool need_wake = c->want_out || c->broken;
+	c->sending = false;
+	pthread_cond_broadcast(&c->send_done);
+	pthread_mutex_unlock(&c->mu);
+	if (need_wake)
+		wake(c);
+}
+
+/* With c->mu held: returns true if the caller should become the sender. */
+static bool claim_sender(struct sfs_conn *c)
+{
+	if (c->sending || c->want_out || c->fd < 0 || c->broken || c->sq_head == NULL)
+		return false;
+	c->sending = true;
+	return true;
+}
+
+void sfs_pool_submit(struct sfs_pool *p, struct sfs_io *io)
+{
+	unsigned i = atomic_fetch_add_explicit(&p->rr, 1, memory_order_relaxed) % p->nconn;
+	struct sfs_conn *c = &p->conn[i];
+	io->err = 0;
+	io->result = 0;
+	io->rsp_len = 0;
+	io->attempts = 0;
+	io->in_send = false;
+	atomic_fetch_add_explicit(&p->requests, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&p->inflight, 1, memory_order_relaxed);
+	pthread_mutex_lock(&c->mu);
+	if (c->nfree > 0)
+		slot_assign(c, io);
+	else
+		q_push(&c->wq_head, &c->wq_tail, io);
+	bool send = claim_sender(c);
+	bool need_connect = c->fd < 0;
+	pthread_mutex_unlock(&c->mu);
+	if (send)
+		send_loop(c);
+	else if (need_connect)
+		wake(c);
+}
+
+static void complete(struct sfs_pool *p, struct sfs_io *io)
+{
+	atomic_fetch_sub_explicit(&p->inflight, 1, memory_order_relaxed);
+	if (io->err)
+		atomic_fetch_add_explicit(&p->failed, 1, memory_order_relaxed);
+	io->done(io);
+}
+
+/*
+ * Drops the connection and queues everything it had for resending; requests that used up their
+ * attempts are completed with EIO. I/O thread only.
+ */
+static void conn_reset(struct sfs_conn *c, bool count_attempt)
+{
+	struct sfs_pool *p = c->pool;
+	struct sfs_io *fail_head = NULL, *fail_tail = NULL;
+	pthread_mutex_lock(&c->mu);
+	while (c->sending)
+		pthread_cond_wait(&c->send_done, &c->mu);
+	if (c->fd >= 0) {
+		close(c->fd);
+		c->fd = -1;
+		atomic_fetch_add_explicit(&p->reconnects, 1, memory_order_relaxed);
+	}
+	c->broken = false;
+	c->want_out = false;
+	c->reset = false;
+	c->sq_head = c->sq_tail = NULL;
+	for (unsigned s = 0; s < SLOTS; s++) {
+		struct sfs_io *io = c->slots[s];
+		if (io == NULL)
+			continue;
+		io->sent = 0;
+		if (count_attempt && ++io->attempts >= p->cfg.max_attempts) {
+			slot_free(c, (uint16_t)s);
+			io->err = EIO;
+			q_push(&fail_head, &fail_tail, io);
+		} else {
+			atomic_fetch_add_explicit(&p->resent, 1, memory_order_relaxed);
+			q_push(&c->sq_head, &c->sq_tail, io);
+		}
+	}
+	while (c->nfree > 0 && c->wq_head)
+		slot_assign(c, q_pop(&c->wq_head, &c->wq_tail));
+	pthread_mutex_unlock(&c->mu);
+	c->rb_pos = c->rb_len = 0;
+	c->rcur = NULL;
+	c->rneed = c->rgot = 0;
+	c->rdiscard = false;
+	struct sfs_io *io;
+	while ((io = q_pop(&fail_head, &fail_tail)) != NULL)
+		complete(p, io);
+}
+
+/* Fails everything queued on a connection that could not be (re)established. */
+static void conn_fail_all(struct sfs_conn *c, int err)
+{
+	struct sfs_io *fail_head = NULL, *fail_tail = NULL, *io;
+	pthread_mutex_lock(&c->mu);
+	for (unsigned s = 0; s < SLOTS; s++) {
+		if (c->slots[s]) {
+			c->slots[s]->err = err;
+			q_push(&fail_head, &fail_tail, c->slots[s]);
+			slot_free(c, (uint16_t)s);
+		}
+	}
+	while ((io = q_pop(&c->wq_head, &c->wq_tail)) != NULL) {
+		io->err = err;
+		q_push(&fail_head, &fail_tail, io);
+	}
+	c->sq_head = c->sq_tail = NULL;
+	pthread_mutex_unlock(&c->mu);
+	while ((io = q_pop(&fail_head, &fail_tail)) != NULL)
+		complete(c->pool, io);
+}
+
+static int connect_one(const struct sfs_gateway *gw, unsigned timeout_ms)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *res, *ai;
+	if (getaddrinfo(gw->host, gw->port, &hints, &res) != 0)
+		return -1;
+	int fd = -1;
+	for (ai = res; ai; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
+		if (fd < 0)
+			continue;
+		int r = connect(fd, ai->ai_addr, ai->ai_addrlen);
+		if (r < 0 && errno == EINPROGRESS) {
+			struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+			int soerr = 0;
+			socklen_t sl = sizeof(soerr);
+			if (poll(&pfd, 1, (int)timeout_ms) == 1 &&
+			    getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 && soerr == 0)
+				r = 0;
+		}
+		if (r == 0)
+			break;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd >= 0) {
+		int one = 1;
+		/* blocking mode; every send/recv of ours passes MSG_DONTWAIT explicitly */
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	}
+	return fd;
+}
+
+/* Connects to the current gateway, or the next ones in turn. */
+static bool conn_connect(struct sfs_conn *c)
+{
+	struct sfs_pool *p = c->pool;
+	struct sfs_gateway gw[MAX_GATEWAYS];
+	pthread_mutex_lock(&p->gw_mu);
+	int n = p->ngw, start = p->gw_cur;
+	memcpy(gw, p->gw, sizeof(gw[0]) * (size_t)n);
+	pthread_mutex_unlock(&p->gw_mu);
+	for (int k = 0; k < n; k++) {
+		int i = (start + k) % n;
+		int fd = connect_one(&gw[i], p->cfg.connect_timeout_ms);
+		if (fd >= 0) {
+			if (k > 0) {
+				pthread_mutex_lock(&p->gw_mu);
+				if (p->gw_cur == start)
+					p->gw_cur = i;
+				pthread_mutex_unlock(&p->gw_mu);
+				fprintf(stderr, "sheepfs: gateway %s:%s unreachable, using %s:%s\n",
+					gw[start].host, gw[start].port, gw[i].host, gw[i].port);
+			}
+			pthread_mutex_lock(&c->mu);
+			c->fd = fd;
+			bool send = claim_sender(c);
+			pthread_mutex_unlock(&c->mu);
+			if (send)
+				send_loop(c);
+			return true;
+		}
+	}
+	atomic_fetch_add_explicit(&p->connect_failures, 1, memory_order_relaxed);
+	fprintf(stderr, "sheepfs: cannot connect to any gateway (%s:%s first): %s\n",
+		n > 0 ? gw[start].host : "?", n > 0 ? gw[start].port : "?", strerror(errno));
+	return false;
+}
+
+/* Handles one complete response header in h. Returns false if the stream is malformed. */
+static bool on_header(struct sfs_conn *c, const uint8_t *h)
+{
+	uint32_t id = get_le32(h + 8), dl = get_le32(h + 12);
+	uint16_t s = (uint16_t)(id & 0xffff);
+	struct sfs_io *io;
+	pthread_mutex_lock(&c->mu);
+	io = (s < SLOTS && c->slots[s] && c->gen[s] == (uint16_t)(id >> 16)) ? c->slots[s] : NULL;
+	/* the server may answer before our send round is accounted: wait for it */
+	while (io && io->in_send)
+		pthread_cond_wait(&c->send_done, &c->mu);
+	if (io && io->sent < io_total(io))
+		io = NULL; /* an answer to a request we have not finished sending */
+	pthread_mutex_unlock(&c->mu);
+	if (io == NULL || dl > io->rlen) {
+		atomic_fetch_add_explicit(&c->pool->malformed, 1, memory_order_relaxed);
+		fprintf(stderr, "sheepfs: malformed response (id %#x, %u data bytes): closing the connection\n",
+			id, dl);
+		return false;
+	}
+	memcpy(io->rsp, h, SD_HEADER_SIZE);
+	io->result = get_le32(h + 16);
+	io->rsp_len = dl;
+	c->rcur = io;
+	c->rneed = dl;
+	c->rgot = 0;
+	return true;
+}
+
+static void finish_current(struct sfs_conn *c)
+{
+	struct sfs_io *io = c->rcur;
+	c->rcur = NULL;
+	pthread_mutex_lock(&c->mu);
+	slot_free(c, io->slot);
+	if (c->wq_head)
+		slot_assign(c, q_pop(&c->wq_head, &c->wq_tail));
+	bool send = claim_sender(c);
+	pthread_mutex_unlock(&c->mu);
+	complete(c->pool, io);
+	if (send)
+		send_loop(c);
+}
+
+/* Reads what the socket has. Returns false on EOF, error or a malformed stream. */
+static bool conn_read(struct sfs_conn *c, int fd)
+{
+	for (;;) {
+		/* consume buffered bytes */
+		for (;;) {
+			uint32_t avail = c->rb_len - c->rb_pos;
+			if (c->rcur) {
+				uint32_t take = c->rneed - c->rgot;
+				if (take > avail)
+					take = avail;
+				memcpy((uint8_t *)c->rcur->rbuf + c->rgot, c->rb + c->rb_pos, take);
+				c->rgot += take;
+				c->rb_pos += take;
+				if (c->rgot < c->rneed)
+					break;
+				finish_current(c);
+			} else {
+				if (avail < SD_HEADER_SIZE)
+					break;
+				if (!on_header(c, c->rb + c->rb_pos))
+					return false;
+				c->rb_pos += SD_HEADER_SIZE;
+				if (c->rneed == 0)
+					finish_current(c);
+			}
+		}
+		ssize_t n;
+		if (c->rcur && c->rneed - c->rgot >= DIRECT_READ_MIN) {
+			n = recv(fd, (uint8_t *)c->rcur->rbuf + c->rgot, c->rneed - c->rgot, MSG_DONTWAIT);
+			if (n > 0) {
+				c->rgot += (uint32_t)n;
+				if (c->rgot == c->rneed)
+					finish_current(c);
+				continue;
+			}
+		} else {
+			if (c->rb_pos > 0) {
+				memmove(c->rb, c->rb + c->rb_pos, c->rb_len - c->rb_pos);
+				c->rb_len -= c->rb_pos;
+				c->rb_pos = 0;
+			}
+			n = recv(fd, c->rb + c->rb_len, RBUF_SIZE - c->rb_len, MSG_DONTWAIT);
+			if (n > 0) {
+				c->rb_len += (uint32_t)n;
+				continue;
+			}
+		}
+		if (n == 0)
+			return false;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return true;
+		if (errno != EINTR)
+			return false;
+	}
+}
+
+static bool conn_has_work(struct sfs_conn *c)
+{
+	return c->sq_head || c->wq_head || c->nfree < SLOTS;
+}
+
+static void *conn_thread(void *arg)
+{
+	struct sfs_conn *c = arg;
+	struct sfs_pool *p = c->pool;
+	if (p->cfg.io_flusher)
+		prctl(PR_SET_IO_FLUSHER, 1, 0, 0, 0); /* completes writes for a loop device: no reclaim deadlock */
+	for (;;) {
+		pthread_mutex_lock(&c->mu);
+		bool stop = c->stop, down = c->fd < 0, work = conn_has_work(c);
+		bool reset = c->broken || c->reset, count_attempt = c->broken;
+		int fd = c->fd;
+		short ev = POLLIN | (c->want_out ? POLLOUT : 0);
+		pthread_mutex_unlock(&c->mu);
+		if (stop)
+			break;
+		if (reset && !down) {
+			conn_reset(c, count_attempt);
+			continue;
+		}
+		if (down && work) {
+			if (!conn_connect(c))
+				conn_fail_all(c, EIO);
+			continue;
+		}
+		struct pollfd pfd[2] = { { .fd = c->evfd, .events = POLLIN }, { .fd = fd, .events = ev } };
+		int n = poll(pfd, down ? 1 : 2, -1);
+		if (n < 0)
+			continue;
+		if (pfd[0].revents & POLLIN) {
+			uint64_t v;
+			ssize_t r = read(c->evfd, &v, sizeof(v));
+			(void)r;
+		}
+		if (down)
+			continue;
+		if (pfd[1].revents & (POLLIN | POLLERR | POLLHUP)) {
+			if (!conn_read(c, fd)) {
+				conn_reset(c, true);
+				continue;
+			}
+		}
+		if (pfd[1].revents & POLLOUT) {
+			pthread_mutex_lock(&c->mu);
+			c->want_out = false;
+			bool send = claim_sender(c);
+			pthread_mutex_unlock(&c->mu);
+			if (send)
+				send_loop(c);
+		}
+	}
+	return NULL;
+}
+
+static int set_gateways_locked(struct sfs_pool *p, const char *spec)
+{
+	struct sfs_gateway gw[MAX_GATEWAYS];
+	int n = sfs_parse_gateways(spec, gw, MAX_GATEWAYS);
+	if (n < 0)
+		return -n;
+	if (strlen(spec) >= sizeof(p->gw_spec))
+		return EINVAL;
+	memcpy(p->gw, gw, sizeof(gw[0]) * (size_t)n);
+	p->ngw = n;
+	p->gw_cur = 0;
+	snprintf(p->gw_spec, sizeof(p->gw_spec), "%s", spec);
+	return 0;
+}
+
+struct sfs_pool *sfs_pool_create(const struct sfs_pool_cfg *cfg, const char *gateways)
+{
+	unsigned n = cfg->connections ? cfg->connections : 1;
+	if (n > 64)
+		n = 64;
+	struct sfs_pool *p = calloc(1, sizeof(*p) + n * sizeof(struct sfs_conn));
+	if (p == NULL)
+		return NULL;
+	p->cfg = *cfg;
+	if (p->cfg.connect_timeout_ms == 0)
+		p->cfg.connect_timeout_ms = 3000;
+	if (p->cfg.max_attempts == 0)
+		p->cfg.max_attempts = 3;
+	pthread_mutex_init(&p->gw_mu, NULL);
+	int e = set_gateways_locked(p, gateways);
+	if (e) {
+		pthread_mutex_destroy(&p->gw_mu);
+		free(p);
+		errno = e;
+		return NULL;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct sfs_conn *c = &p->conn[i];
+		c->pool = p;
+		c->fd = -1;
+		pthread_mutex_init(&c->mu, NULL);
+		pthread_cond_init(&c->send_done, NULL);
+		c->nfree = SLOTS;
+		for (unsigned s = 0; s < SLOTS; s++)
+			c->free_slots[s] = (uint16_t)(SLOTS - 1 - s);
+		c->rb = malloc(RBUF_SIZE);
+		c->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (c->rb == NULL || c->evfd < 0 || pthread_create(&c->thread, NULL, conn_thread, c) != 0) {
+			free(c->rb);
+			if (c->evfd >= 0)
+				close(c->evfd);
+			p->nconn = i;
+			sfs_pool_destroy(p);
+			errno = ENOMEM;
+			return NULL;
+		}
+		p->nconn = i + 1;
+	}
+	return p;
+}
+
+void sfs_pool_destroy(struct sfs_pool *p)
+{
+	if (p == NULL)
+		return;
+	for (unsigned i = 0; i < p->nconn; i++) {
+		struct sfs_conn *c = &p->conn[i];
+		pthread_mutex_lock(&c->mu);
+		c->stop = true;
+		pthread_mutex_unlock(&c->mu);
+		wake(c);
+		pthread_join(c->thread, NULL);
+		/* anything still pending is failed, so that no caller waits forever */
+		if (c->fd >= 0)
+			close(c->fd);
+		c->fd = -1;
+		conn_fail_all(c, ESHUTDOWN);
+		close(c->evfd);
+		free(c->rb);
+		pthread_cond_destroy(&c->send_done);
+		pthread_mutex_destroy(&c->mu);
+	}
+	pthread_mutex_destroy(&p->gw_mu);
+	free(p);
+}
+
+int sfs_pool_set_gateways(struct sfs_pool *p, const char *gateways)
+{
+	pthread_mutex_lock(&p->gw_mu);
+	int e = set_gateways_locked(p, gateways);
+	pthread_mutex_unlock(&p->gw_mu);
+	if (e)
+		return e;
+	for (unsigned i = 0; i < p->nconn; i++) {
+		struct sfs_conn *c = &p->conn[i];
+		pthread_mutex_lock(&c->mu);
+		if (c->fd >= 0)
+			c->reset = true;
+		pthread_mutex_unlock(&c->mu);
+		wake(c);
+	}
+	return 0;
+}
+
+void sfs_pool_gateways(struct sfs_pool *p, char *buf, size_t len)
+{
+	pthread_mutex_lock(&p->gw_mu);
+	snprintf(buf, len, "%s", p->gw_spec);
+	pthread_mutex_unlock(&p->gw_mu);
+}
+
+struct sync_call {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool done;
+};
+
+static void sync_done(struct sfs_io *io)
+{
+	struct sync_call *sc = io->arg;
+	pthread_mutex_lock(&sc->mu);
+	sc->done = true;
+	pthread_cond_signal(&sc->cv);
+	pthread_mutex_unlock(&sc->mu);
+}
+
+int sfs_pool_call(struct sfs_pool *p, struct sfs_io *io)
+{
+	struct sync_call sc = { .done = false };
+	pthread_mutex_init(&sc.mu, NULL);
+	pthread_cond_init(&sc.cv, NULL);
+	io->done = sync_done;
+	io->arg = &sc;
+	sfs_pool_submit(p, io);
+	pthread_mutex_lock(&sc.mu);
+	while (!sc.done)
+		pthread_cond_wait(&sc.cv, &sc.mu);
+	pthread_mutex_unlock(&sc.mu);
+	pthread_cond_destroy(&sc.cv);
+	pthread_mutex_destroy(&sc.mu);
+	return io->err;
+}
+
+void sfs_pool_stats(struct sfs_pool *p, struct sfs_pool_stats *out)
+{
+	out->requests = atomic_load(&p->requests);
+	out->resent = atomic_load(&p->resent);
+	out->failed = atomic_load(&p->failed);
+	out->reconnects = atomic_load(&p->reconnects);
+	out->connect_failures = atomic_load(&p->connect_failures);
+	out->malformed = atomic_load(&p->malformed);
+	long long f = atomic_load(&p->inflight);
+	out->inflight = f > 0 ? (uint64_t)f : 0;
+}

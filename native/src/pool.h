@@ -1,0 +1,78 @@
+/* Pipelined socket pool to the sheep gateway(s).
+ *
+ * A pool has a fixed number of TCP connections. Any thread may submit a request; it is tagged
+ * with an id (slot + generation), sent at once with a non-blocking send by the submitting thread
+ * (or, when the socket is full, by the connection's I/O thread), and completed by the I/O thread
+ * that reads its response: responses may come back in any order. The completion callback runs on
+ * that I/O thread, must not block, and may submit more requests. No lock is held across a socket
+ * call (send/recv/connect happen outside every mutex).
+ *
+ * A socket error or a malformed response closes that connection; the requests it had in flight
+ * are sent again on a fresh connection (to the next gateway if the current one refuses) up to a
+ * bounded number of attempts, then fail with io->err = EIO.
+ */
+#ifndef SHEEPFS_POOL_H
+#define SHEEPFS_POOL_H
+#include <stdbool.h>
+#include <stdint.h>
+#include <pthread.h>
+#include "sd_proto.h"
+
+struct sfs_io;
+typedef void (*sfs_io_done_fn)(struct sfs_io *io);
+
+struct sfs_io {
+	uint8_t hdr[SD_HEADER_SIZE]; /* request header; the pool overwrites the id */
+	const void *wbuf;            /* payload sent after the header (WRITE flag) */
+	uint32_t wlen;
+	void *rbuf;                  /* where response data goes; a longer response is malformed */
+	uint32_t rlen;
+	sfs_io_done_fn done;
+	void *arg;
+	/* results, valid in done() */
+	uint8_t rsp[SD_HEADER_SIZE]; /* the response header as received */
+	uint32_t result;             /* sheep result code (rsp bytes 16..19) */
+	uint32_t rsp_len;            /* response data bytes received into rbuf */
+	int err;                     /* 0, or a local errno: the request never got an answer */
+	/* pool-private */
+	struct sfs_io *next;
+	uint32_t sent;
+	uint16_t slot;
+	uint8_t attempts;
+	bool in_send;
+};
+
+struct sfs_pool;
+
+struct sfs_pool_cfg {
+	unsigned connections;     /* sockets to the gateway (>= 1) */
+	unsigned connect_timeout_ms;
+	unsigned max_attempts;    /* sends of one request before it fails with EIO */
+	bool io_flusher;          /* PR_SET_IO_FLUSHER on the I/O threads */
+};
+
+/* gateways: "host:port[,host:port...]" (IPv6 as [addr]:port). NULL and errno on failure. */
+struct sfs_pool *sfs_pool_create(const struct sfs_pool_cfg *cfg, const char *gateways);
+void sfs_pool_destroy(struct sfs_pool *p);
+/* Replaces the gateway list and reconnects every connection (in-flight requests are resent). */
+int sfs_pool_set_gateways(struct sfs_pool *p, const char *gateways);
+/* Copies the current gateway list (as given) into buf. */
+void sfs_pool_gateways(struct sfs_pool *p, char *buf, size_t len);
+void sfs_pool_submit(struct sfs_pool *p, struct sfs_io *io);
+/* Submits and waits (for control-path calls: attach, inode reload). Returns io->err. */
+int sfs_pool_call(struct sfs_pool *p, struct sfs_io *io);
+
+struct sfs_pool_stats {
+	uint64_t requests, resent, failed, reconnects, connect_failures, malformed;
+	uint64_t inflight;
+};
+void sfs_pool_stats(struct sfs_pool *p, struct sfs_pool_stats *out);
+
+/* Parses one "host:port" list into at most max entries; returns the count or -EINVAL. */
+struct sfs_gateway {
+	char host[256];
+	char port[8];
+};
+int sfs_parse_gateways(const char *spec, struct sfs_gateway *out, int max);
+
+#endif

@@ -1,0 +1,963 @@
+/* Volume I/O engine: see volume.h. Request life cycle per piece ("segment"), after QEMU's
+ * sheepdog driver: start -> (wait for an allocation | wait for a reload) -> send -> complete ->
+ * (index update | reload and restart). No lock is held while a request is on the wire. */
+#define _GNU_SOURCE
+#include "volume.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sd_inode.h"
+#include "sd_proto.h"
+
+#define MAX_RETRIES 8 /* READONLY restarts of one segment before it gives up with EROFS */
+
+enum seg_state { S_READ, S_WRITE, S_CREATE, S_INDEX, S_HYPER };
+
+struct sfs_seg {
+	struct sfs_vreq *r;
+	uint32_t idx, obj_off, len;
+	char *buf;
+	uint32_t vid;            /* the working vid this attempt writes as */
+	uint8_t state;
+	uint8_t retries;
+	uint8_t entry_le[4];     /* flat index entry being written */
+	unsigned hstep;          /* hyper: next write of upd */
+	struct sfs_seg *wnext;   /* link in an allocation's or the reload's wait list */
+	struct sfs_seg *anext;   /* link in v->allocs (this segment allocates its object) */
+	struct sfs_seg *waiters; /* segments waiting for this allocation */
+	struct sfs_seg *waiters_tail;
+	struct sd_index_update upd;
+	struct sfs_io io;
+};
+
+struct hnode {
+	uint64_t oid;
+	uint8_t *buf;
+	struct hnode *next;
+};
+
+/* What a (re)load of the inode produced. */
+struct loaded {
+	uint32_t vid;
+	struct sd_inode_hdr hdr;
+	uint64_t nr_objs;
+	uint32_t *flat;      /* flat: nr_objs entries */
+	uint8_t *inode;      /* hyper: [0, SD_INODE_INDEX_END) */
+	struct hnode *nodes; /* hyper depth 2: leaf node objects */
+	uint64_t allocated;
+};
+
+struct sfs_vol {
+	atomic_int refs;
+	struct sfs_pool *pool;
+	struct sfs_stats *st;
+	struct sfs_vol_cfg cfg;
+	char name[SD_NAME_FIELD + 1];
+	uint64_t size;
+	unsigned shift;
+	uint64_t nr_objs;
+	uint8_t copies;
+	bool hyper;
+	bool snapshot; /* attached a snapshot: read-only */
+	_Atomic uint32_t vid;
+	_Atomic uint32_t *index;  /* flat volumes */
+	pthread_rwlock_t hrw;     /* hyper: lookups vs. B-tree changes and reloads */
+	uint8_t *inode;
+	struct hnode *nodes;
+	pthread_mutex_t mu;       /* allocations, reload state, hyper queue */
+	pthread_cond_t hidle;
+	struct sfs_seg *allocs;
+	atomic_bool reloading;
+	struct sfs_seg *rl_head, *rl_tail;
+	bool hbusy;
+	struct sfs_seg *hq_head, *hq_tail;
+	atomic_ullong allocated;
+};
+
+static void seg_write_start(struct sfs_seg *s);
+static void io_done(struct sfs_io *io);
+
+/* ---------------------------------------------------------------- helpers */
+
+static void vlog(struct sfs_vol *v, const struct sfs_seg *s, const char *what, uint32_t result, int err)
+{
+	char rb[32];
+	uint64_t off = s ? ((uint64_t)s->idx << v->shift) + s->obj_off : 0;
+	fprintf(stderr, "sheepfs: vdi %s (%06" PRIx32 ") offset %" PRIu64 ": %s failed: %s (result %#" PRIx32 ")%s%s\n",
+		v->name, atomic_load(&v->vid), off, what,
+		err ? strerror(err) : sd_result_format(result, rb, sizeof(rb)), result,
+		err ? "" : "", "");
+	atomic_fetch_add(&v->st->errors, 1);
+}
+
+static void io_prepare(struct sfs_io *io, const struct sd_req *req, const void *wbuf, uint32_t wlen,
+		       void *rbuf, uint32_t rlen)
+{
+	sd_req_encode(req, io->hdr);
+	io->wbuf = wbuf;
+	io->wlen = wlen;
+	io->rbuf = rbuf;
+	io->rlen = rlen;
+}
+
+static int call(struct sfs_pool *pool, const struct sd_req *req, const void *wbuf, uint32_t wlen,
+		void *rbuf, uint32_t rlen, struct sd_rsp *rsp)
+{
+	struct sfs_io io;
+	memset(&io, 0, sizeof(io));
+	io_prepare(&io, req, wbuf, wlen, rbuf, rlen);
+	int e = sfs_pool_call(pool, &io);
+	if (e)
+		return -e;
+	sd_rsp_decode(io.rsp, sizeof(io.rsp), rsp);
+	rsp->data_length = io.rsp_len;
+	return 0;
+}
+
+static int lookup_vid(struct sfs_pool *pool, const char *name, uint32_t *vid)
+{
+	uint8_t payload[SD_VDI_LOOKUP_PAYLOAD];
+	struct sd_req req;
+	struct sd_rsp rsp;
+	if (sd_vdi_name_payload(payload, name, NULL) != SD_OK)
+		return ENAMETOOLONG;
+	sd_req_vdi_lookup(&req, SD_OP_GET_VDI_INFO, 0, 0);
+	req.data_length = SD_VDI_LOOKUP_PAYLOAD;
+	int e = call(pool, &req, payload, sizeof(payload), NULL, 0, &rsp);
+	if (e)
+		return -e;
+	if (rsp.result != SD_RES_SUCCESS) {
+		char rb[32];
+		fprintf(stderr, "sheepfs: vdi %s: lookup failed: %s (result %#x)\n", name,
+			sd_result_format(rsp.result, rb, sizeof(rb)), rsp.result);
+		return sd_result_errno(rsp.result);
+	}
+	struct sd_vdi_rsp_args va;
+	sd_rsp_get_vdi(&rsp, &va);
+	*vid = va.vdi_id;
+	return 0;
+}
+
+static int read_obj(struct sfs_pool *pool, uint64_t oid, uint32_t off, void *buf, uint32_t len)
+{
+	struct sd_req req;
+	struct sd_rsp rsp;
+	sd_req_read_obj(&req, oid, off, len);
+	int e = call(pool, &req, NULL, 0, buf, len, &rsp);
+	if (e)
+		return -e;
+	if (rsp.result != SD_RES_SUCCESS) {
+		char rb[32];
+		fprintf(stderr, "sheepfs: read of object %016" PRIx64 " failed: %s (result %#x)\n", oid,
+			sd_result_format(rsp.result, rb, sizeof(rb)), rsp.result);
+		return rsp.result == SD_RES_NO_OBJ ? ENOENT : sd_result_errno(rsp.result);
+	}
+	if (rsp.data_length < len)
+		memset((uint8_t *)buf + rsp.data_length, 0, len - rsp.data_length);
+	return 0;
+}
+
+static void free_nodes(struct hnode *n)
+{
+	while (n) {
+		struct hnode *next = n->next;
+		free(n->buf);
+		free(n);
+		n = next;
+	}
+}
+
+static void loaded_free(struct loaded *l)
+{
+	free(l->flat);
+	free(l->inode);
+	free_nodes(l->nodes);
+	memset(l, 0, sizeof(*l));
+}
+
+/* Reads the header and index of a VDI's inode (blocking; control threads only). */
+static int load_inode(struct sfs_pool *pool, const char *name, uint32_t vid, struct loaded *l)
+{
+	int e;
+	memset(l, 0, sizeof(*l));
+	if (vid == 0 && (e = lookup_vid(pool, name, &vid)) != 0)
+		return e;
+	uint8_t *hdrbuf = malloc(SD_INODE_HEADER_SIZE);
+	if (hdrbuf == NULL)
+		return ENOMEM;
+	e = read_obj(pool, sd_inode_oid(vid), 0, hdrbuf, SD_INODE_HEADER_SIZE);
+	if (e == 0 && sd_inode_hdr_decode(hdrbuf, SD_INODE_HEADER_SIZE, &l->hdr) != SD_OK)
+		e = EIO;
+	if (e == 0 && l->hdr.name[0] == '\0')
+		e = ENOENT; /* a deleted VDI */
+	if (e) {
+		free(hdrbuf);
+		return e;
+	}
+	l->vid = vid;
+	l->nr_objs = sd_inode_nr_objs(&l->hdr);
+	if (l->hdr.store_policy == SD_STORE_POLICY_NORMAL) {
+		if (l->nr_objs > SD_INODE_DATA_ENTRIES) {
+			free(hdrbuf);
+			return EINVAL;
+		}
+		uint32_t bytes = (uint32_t)l->nr_objs * 4;
+		uint8_t *raw = malloc(bytes ? bytes : 1);
+		l->flat = calloc(l->nr_objs ? l->nr_objs : 1, sizeof(uint32_t));
+		e = (raw && l->flat) ? 0 : ENOMEM;
+		if (e == 0 && bytes > 0)
+			e = read_obj(pool, sd_inode_oid(vid), SD_INODE_DATA_VDI_ID_OFF, raw, bytes);
+		for (uint64_t i = 0; e == 0 && i < l->nr_objs; i++) {
+			l->flat[i] = sd_le32(raw + 4 * i);
+			l->allocated += l->flat[i] != 0;
+		}
+		free(raw);
+	} else {
+		l->inode = malloc(SD_INODE_INDEX_END);
+		e = l->inode ? 0 : ENOMEM;
+		if (e == 0) {
+			memcpy(l->inode, hdrbuf, SD_INODE_HEADER_SIZE);
+			e = read_obj(pool, sd_inode_oid(vid), SD_INODE_DATA_VDI_ID_OFF,
+				     l->inode + SD_INODE_DATA_VDI_ID_OFF, SD_INODE_DATA_INDEX_SIZE);
+		}
+		struct sd_btree_hdr bh;
+		const uint8_t *root = l->inode ? l->inode + SD_INODE_DATA_VDI_ID_OFF : NULL;
+		if (e == 0 && sd_le32(root) != 0) {
+			if (sd_btree_hdr_decode(root, SD_INODE_DATA_INDEX_SIZE, &bh) != SD_OK) {
+				e = EIO;
+			} else if (bh.depth == 1) {
+				for (uint32_t i = 0; i < bh.entries; i++)
+					l->allocated += sd_le32(root + SD_BTREE_HDR_SIZE + 8 * i + 4) != 0;
+			} else {
+				for (uint32_t i = 0; e == 0 && i < bh.entries; i++) {
+					uint64_t oid = sd_le64(root + SD_BTREE_HDR_SIZE + 16 * i + 8);
+					struct hnode *n = calloc(1, sizeof(*n));
+					uint8_t *nb = malloc(SD_BTREE_NODE_OBJ_SIZE);
+					if (n == NULL || nb == NULL) {
+						free(n);
+						free(nb);
+						e = ENOMEM;
+						break;
+					}
+					n->oid = oid;
+					n->buf = nb;
+					n->next = l->nodes;
+					l->nodes = n;
+					e = read_obj(pool, oid, 0, nb, SD_BTREE_NODE_OBJ_SIZE);
+					struct sd_btree_hdr lh;
+					if (e == 0 && sd_btree_hdr_decode(nb, SD_BTREE_NODE_OBJ_SIZE, &lh) == SD_OK)
+						for (uint32_t k = 0; k < lh.entries; k++)
+							l->allocated += sd_le32(nb + SD_BTREE_HDR_SIZE + 8 * k + 4) != 0;
+				}
+			}
+		}
+	}
+	free(hdrbuf);
+	if (e)
+		loaded_free(l);
+	return e;
+}
+
+/* ---------------------------------------------------------------- hyper index access */
+
+static int node_get(void *arg, uint64_t oid, uint8_t **node, size_t *len)
+{
+	struct sfs_vol *v = arg;
+	for (struct hnode *n = v->nodes; n; n = n->next)
+		if (n->oid == oid) {
+			*node = n->buf;
+			*len = SD_BTREE_NODE_OBJ_SIZE;
+			return 0;
+		}
+	return -1; /* every node was read at load time or created by us */
+}
+
+static int node_create(void *arg, uint64_t oid, uint8_t **node)
+{
+	struct sfs_vol *v = arg;
+	struct hnode *n = calloc(1, sizeof(*n));
+	uint8_t *b = calloc(1, SD_BTREE_NODE_OBJ_SIZE);
+	if (n == NULL || b == NULL) {
+		free(n);
+		free(b);
+		return -1;
+	}
+	n->oid = oid;
+	n->buf = b;
+	n->next = v->nodes;
+	v->nodes = n;
+	*node = b;
+	return 0;
+}
+
+static uint32_t index_get(struct sfs_vol *v, uint32_t idx)
+{
+	if (!v->hyper)
+		return atomic_load_explicit(&v->index[idx], memory_order_acquire);
+	struct sd_btree_io bio = { .arg = v, .get = node_get, .create = node_create };
+	uint32_t vid = 0;
+	pthread_rwlock_rdlock(&v->hrw);
+	if (sd_le32(v->inode + SD_INODE_DATA_VDI_ID_OFF) != 0 &&
+	    sd_inode_lookup(v->inode, SD_INODE_INDEX_END, idx, &bio, &vid) != SD_OK)
+		vid = 0;
+	pthread_rwlock_unlock(&v->hrw);
+	return vid;
+}
+
+/* ---------------------------------------------------------------- segments */
+
+static struct sfs_seg *seg_of(struct sfs_io *io)
+{
+	return (struct sfs_seg *)((char *)io - offsetof(struct sfs_seg, io));
+}
+
+static void seg_done(struct sfs_seg *s, int err)
+{
+	struct sfs_vreq *r = s->r;
+	if (err) {
+		int zero = 0;
+		atomic_compare_exchange_strong(&r->err, &zero, err);
+	}
+	if (atomic_fetch_sub(&r->pending, 1) == 1)
+		r->done(r, atomic_load(&r->err));
+}
+
+static void seg_submit(struct sfs_seg *s, const struct sd_req *req, const void *wbuf, uint32_t wlen,
+		       void *rbuf, uint32_t rlen)
+{
+	io_prepare(&s->io, req, wbuf, wlen, rbuf, rlen);
+	s->io.done = io_done;
+	s->io.arg = s;
+	sfs_pool_submit(s->r->vol->pool, &s->io);
+}
+
+static void seg_read_start(struct sfs_seg *s)
+{
+	struct sfs_vol *v = s->r->vol;
+	uint32_t e = index_get(v, s->idx);
+	if (e == 0) {
+		memset(s->buf, 0, s->len); /* a hole: zeros, no round trip */
+		atomic_fetch_add(&v->st->hole_segments, 1);
+		seg_done(s, 0);
+		return;
+	}
+	struct sd_req req;
+	s->state = S_READ;
+	sd_req_read_obj(&req, sd_data_oid(e, s->idx), s->obj_off, s->len);
+	seg_submit(s, &req, NULL, 0, s->buf, s->len);
+}
+
+static void send_write(struct sfs_seg *s, uint32_t vid)
+{
+	struct sfs_vol *v = s->r->vol;
+	struct sd_req req;
+	s->vid = vid;
+	s->state = S_WRITE;
+	sd_req_write_obj(&req, sd_data_oid(vid, s->idx), s->obj_off, s->len, v->copies);
+	seg_submit(s, &req, s->buf, s->len, NULL, 0);
+}
+
+static void send_create(struct sfs_seg *s, uint32_t vid, uint32_t cur)
+{
+	struct sfs_vol *v = s->r->vol;
+	struct sd_req req;
+	s->vid = vid;
+	s->state = S_CREATE;
+	atomic_fetch_add(&v->st->creates, 1);
+	if (cur)
+		atomic_fetch_add(&v->st->cow_creates, 1);
+	/* copy-on-write from the ancestor that owns the object, if any */
+	sd_req_create_obj(&req, sd_data_oid(vid, s->idx), cur ? sd_data_oid(cur, s->idx) : 0, s->obj_off,
+			  s->len, v->copies);
+	seg_submit(s, &req, s->buf, s->len, NULL, 0);
+}
+
+/* The allocation of s's object is over (done or failed): let its waiters start again. */
+static void alloc_release(struct sfs_seg *s)
+{
+	struct sfs_vol *v = s->r->vol;
+	pthread_mutex_lock(&v->mu);
+	for (struct sfs_seg **pp = &v->allocs; *pp; pp = &(*pp)->anext)
+		if (*pp == s) {
+			*pp = s->anext;
+			break;
+		}
+	struct sfs_seg *w = s->waiters;
+	s->waiters = s->waiters_tail = NULL;
+	pthread_mutex_unlock(&v->mu);
+	while (w) {
+		struct sfs_seg *next = w->wnext;
+		w->wnext = NULL;
+		seg_write_start(w);
+		w = next;
+	}
+}
+
+static void *reload_thread(void *arg);
+
+/* READONLY: our working VDI became a snapshot. Reload the inode by name, then start again. */
+static void seg_readonly(struct sfs_seg *s)
+{
+	struct sfs_vol *v = s->r->vol;
+	atomic_fetch_add(&v->st->readonly_retries, 1);
+	if (++s->retries > MAX_RETRIES) {
+		vlog(v, s, "write (still read-only after reloads)", SD_RES_READONLY, 0);
+		seg_done(s, EROFS);
+		return;
+	}
+	pthread_mutex_lock(&v->mu);
+	if (atomic_load(&v->vid) != s->vid && !atomic_load(&v->reloading)) {
+		pthread_mutex_unlock(&v->mu); /* someone reloaded meanwhile */
+		seg_write_start(s);
+		return;
+	}
+	s->wnext = NULL;
+	if (v->rl_tail)
+		v->rl_tail->wnext = s;
+	else
+		v->rl_head = s;
+	v->rl_tail = s;
+	bool start = !atomic_load(&v->reloading);
+	if (start)
+		atomic_store(&v->reloading, true);
+	pthread_mutex_unlock(&v->mu);
+	if (start) {
+		pthread_t t;
+		pthread_attr_t a;
+		sfs_vol_get(v);
+		pthread_attr_init(&a);
+		pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+		if (pthread_create(&t, &a, reload_thread, v) != 0) {
+			sfs_vol_put(v);
+			/* run it here: rare, and better than failing the writes */
+			reload_thread(v);
+		}
+		pthread_attr_destroy(&a);
+	}
+}
+
+static void hyper_next(struct sfs_vol *v);
+
+static void hyper_send_step(struct sfs_seg *s)
+{
+	struct sfs_vol *v = s->r->vol;
+	const struct sd_index_write *w = &s->upd.w[s->hstep];
+	struct sd_req req;
+	if (w->create)
+		sd_req_create_obj(&req, w->oid, 0, w->offset, w->len, v->copies);
+	else
+		sd_req_write_obj(&req, w->oid, w->offset, w->len, v->copies);
+	atomic_fetch_add(&v->st->index_writes, 1);
+	seg_submit(s, &req, w->data, w->len, NULL, 0);
+}
+
+/* Hyper volumes: B-tree changes touch shared nodes, so they go one at a time per volume. */
+static void hyper_begin(struct sfs_seg *s)
+{
+	struct sfs_vol *v = s->r->vol;
+	struct sd_btree_io bio = { .arg = v, .get = node_get, .create = node_create };
+	pthread_rwlock_wrlock(&v->hrw);
+	int e = sd_inode_set_vid(v->inode, SD_INODE_INDEX_END, s->idx, s->vid, &bio, &s->upd);
+	pthread_rwlock_unlock(&v->hrw);
+	if (e != SD_OK) {
+		fprintf(stderr, "sheepfs: vdi %s: index update of object %u failed: %s\n", v->name, s->idx,
+			sd_err_str(e));
+		s->upd.nr = 0;
+		s->hstep = 0;
+		alloc_release(s);
+		seg_done(s, e == SD_ERR_FULL ? ENOSPC : EIO);
+		hyper_next(v);
+		return;
+	}
+	/* Never rewrite the inode header: after a snapshot elsewhere it is the snapshot's (its
+	 * snap_ctime and tag would be clobbered). The index starts at byte 4664. */
+	for (unsigned i = 0; i < s->upd.nr; i++) {
+		struct sd_index_write *w = &s->upd.w[i];
+		if (sd_is_inode_oid(w->oid) && w->offset == 0 && w->len > SD_INODE_HEADER_SIZE) {
+			w->offset = SD_INODE_HEADER_SIZE;
+			w->data += SD_INODE_HEADER_SIZE;
+			w->len -= SD_INODE_HEADER_SIZE;
+		}
+	}
+	s->state = S_HYPER;
+	s->hstep = 0;
+	if (s->upd.nr == 0) {
+		alloc_release(s);
+		seg_done(s, 0);
+		hyper_next(v);
+		return;
+	}
+	hyper_send_step(s);
+}
+
+static void hyper_next(struct sfs_vol *v)
+{
+	pthread_mutex_lock(&v->mu);
+	struct sfs_seg *s = v->hq_head;
+	if (s && !atomic_load(&v->reloading)) {
+		v->hq_head = s->wnext;
+		if (v->hq_head == NULL)
+			v->hq_tail = NULL;
+		s->wnext = NULL;
+	} else {
+		s = NULL;
+		v->hbusy = false;
+		pthread_cond_broadcast(&v->hidle);
+	}
+	pthread_mutex_unlock(&v->mu);
+	if (s)
+		hyper_begin(s);
+}
+
+static void hyper_enqueue(struct sfs_seg *s)
+{
+	struct sfs_vol *v = s->r->vol;
+	pthread_mutex_lock(&v->mu);
+	bool run = !v->hbusy && !atomic_load(&v->reloading);
+	if (run) {
+		v->hbusy = true;
+	} else {
+		s->wnext = NULL;
+		if (v->hq_tail)
+			v->hq_tail->wnext = s;
+		else
+			v->hq_head = s;
+		v->hq_tail = s;
+	}
+	pthread_mutex_unlock(&v->mu);
+	if (run)
+		hyper_begin(s);
+}
+
+static void seg_write_start(struct sfs_seg *s)
+{
+	struct sfs_vol *v = s->r->vol;
+	if (v->snapshot) {
+		seg_done(s, EROFS);
+		return;
+	}
+	/* fast path, no lock: the object is ours */
+	uint32_t vid = atomic_load(&v->vid);
+	if (!atomic_load(&v->reloading) && index_get(v, s->idx) == vid) {
+		send_write(s, vid);
+		return;
+	}
+	pthread_mutex_lock(&v->mu);
+	if (atomic_load(&v->reloading)) {
+		s->wnext = NULL;
+		if (v->rl_tail)
+			v->rl_tail->wnext = s;
+		else
+			v->rl_head = s;
+		v->rl_tail = s;
+		pthread_mutex_unlock(&v->mu);
+		return;
+	}
+	vid = atomic_load(&v->vid);
+	uint32_t cur = index_get(v, s->idx);
+	if (cur == vid) {
+		pthread_mutex_unlock(&v->mu);
+		send_write(s, vid);
+		return;
+	}
+	for (struct sfs_seg *o = v->allocs; o; o = o->anext)
+		if (o->idx == s->idx) {
+			/* one create per object at a time: a second would replace the first's data */
+			s->wnext = NULL;
+			if (o->waiters_tail)
+				o->waiters_tail->wnext = s;
+			else
+				o->waiters = s;
+			o->waiters_tail = s;
+			pthread_mutex_unlock(&v->mu);
+			atomic_fetch_add(&v->st->alloc_waits, 1);
+			return;
+		}
+	s->anext = v->allocs;
+	v->allocs = s;
+	s->waiters = s->waiters_tail = NULL;
+	pthread_mutex_unlock(&v->mu);
+	send_create(s, vid, cur);
+}
+
+static void on_created(struct sfs_seg *s)
+{
+	struct sfs_vol *v = s->r->vol;
+	if (v->hyper) {
+		atomic_fetch_add(&v->allocated, 1);
+		hyper_enqueue(s);
+		return;
+	}
+	uint32_t prev = atomic_exchange(&v->index[s->idx], s->vid);
+	if (prev == 0)
+		atomic_fetch_add(&v->allocated, 1);
+	struct sd_req req;
+	s->state = S_INDEX;
+	sd_put32(s->entry_le, s->vid);
+	sd_req_write_obj(&req, sd_inode_oid(s->vid), SD_INODE_DATA_VDI_ID_OFF + 4 * s->idx, 4, v->copies);
+	atomic_fetch_add(&v->st->index_writes, 1);
+	seg_submit(s, &req, s->entry_le, 4, NULL, 0);
+}
+
+static void io_done(struct sfs_io *io)
+{
+	struct sfs_seg *s = seg_of(io);
+	struct sfs_vol *v = s->r->vol;
+	uint32_t res = io->result;
+	if (io->err) {
+		vlog(v, s, s->state == S_READ ? "read" : "write", 0, io->err);
+		if (s->state == S_CREATE || s->state == S_INDEX || s->state == S_HYPER) {
+			alloc_release(s);
+			if (s->state == S_HYPER)
+				hyper_next(v);
+		}
+		seg_done(s, EIO);
+		return;
+	}
+	switch (s->state) {
+	case S_READ:
+		if (res != SD_RES_SUCCESS) {
+			vlog(v, s, "read", res, 0);
+			int e = sd_result_errno(res);
+			seg_done(s, e == ENOENT || e == 0 ? EIO : e);
+			return;
+		}
+		if (io->rsp_len < s->len)
+			memset(s->buf + io->rsp_len, 0, s->len - io->rsp_len);
+		seg_done(s, 0);
+		return;
+	case S_WRITE:
+		if (res == SD_RES_READONLY) {
+			seg_readonly(s);
+		} else if (res != SD_RES_SUCCESS) {
+			vlog(v, s, "write", res, 0);
+			int e = sd_result_errno(res);
+			seg_done(s, e == ENOENT || e == 0 ? EIO : e);
+		} else {
+			seg_done(s, 0);
+		}
+		return;
+	case S_CREATE:
+		if (res == SD_RES_SUCCESS) {
+			on_created(s);
+			return;
+		}
+		alloc_release(s);
+		if (res == SD_RES_READONLY) {
+			seg_readonly(s);
+		} else {
+			vlog(v, s, "create", res, 0);
+			int e = sd_result_errno(res);
+			seg_done(s, e == ENOENT || e == 0 ? EIO : e);
+		}
+		return;
+	case S_INDEX:
+		alloc_release(s);
+		if (res != SD_RES_SUCCESS) {
+			vlog(v, s, "index update", res, 0);
+			seg_done(s, EIO);
+		} else {
+			seg_done(s, 0);
+		}
+		return;
+	case S_HYPER:
+		if (res != SD_RES_SUCCESS) {
+			vlog(v, s, "index update", res, 0);
+			alloc_release(s);
+			seg_done(s, EIO);
+			hyper_next(v);
+			return;
+		}
+		if (++s->hstep < s->upd.nr) {
+			hyper_send_step(s);
+			return;
+		}
+		alloc_release(s);
+		seg_done(s, 0);
+		hyper_next(v);
+		return;
+	}
+}
+
+/* ---------------------------------------------------------------- reload after READONLY */
+
+/* Flat volumes: an object we created just before the snapshot may have had its index entry
+ * written into the old inode after the new one was copied from it. Point the new inode at
+ * those objects too, so that nothing written is lost. */
+static int merge_flat(struct sfs_vol *v, struct loaded *l, uint32_t oldvid)
+{
+	uint64_t n = l->nr_objs < v->nr_objs ? l->nr_objs : v->nr_objs;
+	for (uint64_t i = 0; i < n; i++) {
+		uint32_t mine = atomic_load(&v->index[i]);
+		if (mine == oldvid && l->flat[i] != oldvid && l->flat[i] != l->vid) {
+			uint8_t le[4];
+			struct sd_req req;
+			struct sd_rsp rsp;
+			sd_put32(le, oldvid);
+			sd_req_write_obj(&req, sd_inode_oid(l->vid), SD_INODE_DATA_VDI_ID_OFF + 4 * (uint32_t)i, 4,
+					 v->copies);
+			int e = call(v->pool, &req, le, 4, NULL, 0, &rsp);
+			if (e || rsp.result != SD_RES_SUCCESS)
+				return EIO;
+			if (l->flat[i] == 0)
+				l->allocated++;
+			l->flat[i] = oldvid;
+		}
+	}
+	return 0;
+}
+
+static void *reload_thread(void *arg)
+{
+	struct sfs_vol *v = arg;
+	struct loaded l;
+	uint32_t oldvid = atomic_load(&v->vid);
+	atomic_fetch_add(&v->st->reloads, 1);
+	/* hyper: wait until no B-tree update is using the buffers we are about to replace */
+	pthread_mutex_lock(&v->mu);
+	while (v->hbusy)
+		pthread_cond_wait(&v->hidle, &v->mu);
+	pthread_mutex_unlock(&v->mu);
+	int e = load_inode(v->pool, v->name, 0, &l);
+	if (e == 0 && !v->hyper && l.hdr.store_policy != SD_STORE_POLICY_NORMAL)
+		e = EIO;
+	if (e == 0 && !v->hyper)
+		e = merge_flat(v, &l, oldvid);
+	if (e == 0)
+		fprintf(stderr, "sheepfs: vdi %s: %06x became read-only (snapshot?), now writing to %06x\n",
+			v->name, oldvid, l.vid);
+	else
+		fprintf(stderr, "sheepfs: vdi %s: inode reload after READONLY failed: %s\n", v->name, strerror(e));
+	pthread_mutex_lock(&v->mu);
+	if (e == 0) {
+		if (v->hyper) {
+			pthread_rwlock_wrlock(&v->hrw);
+			uint8_t *old = v->inode;
+			struct hnode *oldn = v->nodes;
+			v->inode = l.inode;
+			v->nodes = l.nodes;
+			l.inode = old;
+			l.nodes = oldn;
+			pthread_rwlock_unlock(&v->hrw);
+		} else {
+			uint64_t n = l.nr_objs < v->nr_objs ? l.nr_objs : v->nr_objs;
+			for (uint64_t i = 0; i < n; i++)
+				atomic_store(&v->index[i], l.flat[i]);
+		}
+		atomic_store(&v->allocated, l.allocated);
+		atomic_store(&v->vid, l.vid);
+	}
+	struct sfs_seg *w = v->rl_head;
+	v->rl_head = v->rl_tail = NULL;
+	atomic_store(&v->reloading, false);
+	bool kick = v->hq_head != NULL && !v->hbusy;
+	if (kick)
+		v->hbusy = true;
+	pthread_mutex_unlock(&v->mu);
+	loaded_free(&l);
+	if (kick)
+		hyper_next(v);
+	while (w) {
+		struct sfs_seg *next = w->wnext;
+		w->wnext = NULL;
+		if (e)
+			seg_done(w, EIO);
+		else
+			seg_write_start(w);
+		w = next;
+	}
+	sfs_vol_put(v);
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- public API */
+
+int sfs_vol_open(struct sfs_pool *pool, struct sfs_stats *stats, const struct sfs_vol_cfg *cfg,
+		 const char *name, uint32_t vid, struct sfs_vol **out)
+{
+	struct loaded l;
+	if (name == NULL || strlen(name) > SD_NAME_FIELD - 1)
+		return ENAMETOOLONG;
+	int e = load_inode(pool, name, vid, &l);
+	if (e)
+		return e;
+	struct sfs_vol *v = calloc(1, sizeof(*v));
+	if (v == NULL) {
+		loaded_free(&l);
+		return ENOMEM;
+	}
+	atomic_init(&v->refs, 1);
+	v->pool = pool;
+	v->st = stats;
+	v->cfg = *cfg;
+	snprintf(v->name, sizeof(v->name), "%s", l.hdr.name);
+	v->size = l.hdr.vdi_size;
+	v->shift = l.hdr.block_size_shift ? l.hdr.block_size_shift : SD_DEFAULT_BLOCK_SIZE_SHIFT;
+	v->nr_objs = l.nr_objs;
+	v->copies = l.hdr.nr_copies;
+	v->hyper = l.hdr.store_policy == SD_STORE_POLICY_HYPER;
+	v->snapshot = sd_inode_is_snapshot(&l.hdr);
+	atomic_init(&v->vid, l.vid);
+	atomic_init(&v->allocated, l.allocated);
+	atomic_init(&v->reloading, false);
+	pthread_mutex_init(&v->mu, NULL);
+	pthread_cond_init(&v->hidle, NULL);
+	pthread_rwlock_init(&v->hrw, NULL);
+	if (v->hyper) {
+		v->inode = l.inode;
+		v->nodes = l.nodes;
+		l.inode = NULL;
+		l.nodes = NULL;
+	} else {
+		v->index = calloc(v->nr_objs ? v->nr_objs : 1, sizeof(*v->index));
+		if (v->index == NULL) {
+			loaded_free(&l);
+			sfs_vol_put(v);
+			return ENOMEM;
+		}
+		for (uint64_t i = 0; i < v->nr_objs; i++)
+			atomic_init(&v->index[i], l.flat[i]);
+	}
+	loaded_free(&l);
+	*out = v;
+	return 0;
+}
+
+void sfs_vol_get(struct sfs_vol *v)
+{
+	atomic_fetch_add(&v->refs, 1);
+}
+
+void sfs_vol_put(struct sfs_vol *v)
+{
+	if (v == NULL || atomic_fetch_sub(&v->refs, 1) != 1)
+		return;
+	free(v->index);
+	free(v->inode);
+	free_nodes(v->nodes);
+	pthread_rwlock_destroy(&v->hrw);
+	pthread_cond_destroy(&v->hidle);
+	pthread_mutex_destroy(&v->mu);
+	free(v);
+}
+
+uint64_t sfs_vol_size(const struct sfs_vol *v)
+{
+	return v->size;
+}
+
+void sfs_vol_info(struct sfs_vol *v, struct sfs_vol_info *info)
+{
+	info->vid = atomic_load(&v->vid);
+	info->size = v->size;
+	info->object_size = (uint32_t)1 << v->shift;
+	info->hyper = v->hyper;
+	info->snapshot = v->snapshot;
+	info->allocated = atomic_load(&v->allocated);
+	info->nr_copies = v->copies;
+}
+
+int sfs_vol_io(struct sfs_vol *v, bool write, uint64_t off, size_t len, const void *data,
+	       sfs_vreq_done_fn done, void *arg)
+{
+	if (off >= v->size)
+		len = 0;
+	else if (len > v->size - off)
+		len = (size_t)(v->size - off);
+	uint64_t osz = UINT64_C(1) << v->shift;
+	uint64_t piece = v->cfg.max_piece && v->cfg.max_piece < osz ? v->cfg.max_piece : osz;
+	uint32_t nseg = 0;
+	for (uint64_t p = off; p < off + len;) {
+		uint64_t end = (p / osz + 1) * osz;
+		uint64_t lim = p + piece - (p % osz) % piece;
+		if (lim < end)
+			end = lim;
+		if (end > off + len)
+			end = off + len;
+		nseg++;
+		p = end;
+	}
+	struct sfs_vreq *r = calloc(1, sizeof(*r) + nseg * sizeof(struct sfs_seg));
+	if (r == NULL)
+		return ENOMEM;
+	r->buf = malloc(len ? len : 1);
+	if (r->buf == NULL) {
+		free(r);
+		return ENOMEM;
+	}
+	if (write && len)
+		memcpy(r->buf, data, len); /* the FUSE buffer is reused once the op returns */
+	r->vol = v;
+	r->write = write;
+	r->off = off;
+	r->len = (uint32_t)len;
+	r->done = done;
+	r->arg = arg;
+	r->nseg = nseg;
+	r->segs = (struct sfs_seg *)(r + 1);
+	atomic_init(&r->err, 0);
+	sfs_vol_get(v);
+	atomic_fetch_add(write ? &v->st->writes : &v->st->reads, 1);
+	atomic_fetch_add(write ? &v->st->write_bytes : &v->st->read_bytes, len);
+	atomic_fetch_add(&v->st->segments, nseg);
+	if (nseg == 0) {
+		atomic_init(&r->pending, 1);
+		done(r, 0);
+		return 0;
+	}
+	atomic_init(&r->pending, (int)nseg);
+	uint64_t p = off;
+	for (uint32_t i = 0; i < nseg; i++) {
+		struct sfs_seg *s = &r->segs[i];
+		uint64_t end = (p / osz + 1) * osz;
+		uint64_t lim = p + piece - (p % osz) % piece;
+		if (lim < end)
+			end = lim;
+		if (end > off + len)
+			end = off + len;
+		s->r = r;
+		s->idx = (uint32_t)(p >> v->shift);
+		s->obj_off = (uint32_t)(p & (osz - 1));
+		s->len = (uint32_t)(end - p);
+		s->buf = r->buf + (p - off);
+		p = end;
+	}
+	/* after the last start r may already be completed and freed: touch nothing then */
+	for (uint32_t i = 0; i < nseg; i++) {
+		if (write)
+			seg_write_start(&r->segs[i]);
+		else
+			seg_read_start(&r->segs[i]);
+	}
+	return 0;
+}
+
+void sfs_vreq_free(struct sfs_vreq *r)
+{
+	if (r == NULL)
+		return;
+	sfs_vol_put(r->vol);
+	free(r->buf);
+	free(r);
+}
+
+int64_t sfs_vol_seek(struct sfs_vol *v, uint64_t off, bool data)
+{
+	if (off >= v->size)
+		return -ENXIO;
+	if (v->hyper)
+		return data ? (int64_t)off : (int64_t)v->size; /* no cheap scan of a B-tree: all data */
+	for (uint64_t i = off >> v->shift; i < v->nr_objs; i++) {
+		bool has = atomic_load(&v->index[i]) != 0;
+		if (has == data) {
+			uint64_t at = i << v->shift;
+			return (int64_t)(at > off ? at : off);
+		}
+	}
+	return data ? -ENXIO : (int64_t)v->size;
+}

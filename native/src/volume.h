@@ -1,0 +1,81 @@
+/* Volume I/O engine: serves byte ranges of one attached VDI over the socket pool.
+ *
+ * A request is split at object boundaries (object size from the inode's block_size_shift) and,
+ * optionally, into smaller pieces; every piece is sent at once and the request completes on
+ * whichever thread completes its last piece. Holes read as zeros without a round trip. A write
+ * into an object the VDI does not own yet is a CREATE_AND_WRITE_OBJ (copy-on-write from the
+ * owning ancestor) followed by the index update; writers of one such object are serialized
+ * until the index says "own". READONLY (a snapshot was taken elsewhere) reloads the inode by
+ * name and retries as copy-on-write.
+ */
+#ifndef SHEEPFS_VOLUME_H
+#define SHEEPFS_VOLUME_H
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "pool.h"
+
+struct sfs_stats {
+	atomic_ullong reads, writes, read_bytes, write_bytes;
+	atomic_ullong segments, hole_segments, creates, cow_creates, index_writes;
+	atomic_ullong readonly_retries, reloads, errors, alloc_waits;
+};
+
+struct sfs_vol_cfg {
+	uint32_t max_piece; /* split pieces larger than this (0 = object size only) */
+};
+
+struct sfs_vol;
+struct sfs_vreq;
+typedef void (*sfs_vreq_done_fn)(struct sfs_vreq *r, int err);
+
+struct sfs_vol_info {
+	uint32_t vid;
+	uint64_t size;
+	uint32_t object_size;
+	bool hyper;
+	bool snapshot;
+	uint64_t allocated; /* objects with data (own or inherited) */
+	uint32_t nr_copies;
+};
+
+/*
+ * Resolves name (when vid is 0, the working VDI of that name) and reads its inode. Blocking:
+ * call from a control thread. Returns 0 or a positive errno (ENOENT for an unknown VDI).
+ */
+int sfs_vol_open(struct sfs_pool *pool, struct sfs_stats *stats, const struct sfs_vol_cfg *cfg,
+		 const char *name, uint32_t vid, struct sfs_vol **out);
+void sfs_vol_get(struct sfs_vol *v);
+void sfs_vol_put(struct sfs_vol *v);
+void sfs_vol_info(struct sfs_vol *v, struct sfs_vol_info *info);
+uint64_t sfs_vol_size(const struct sfs_vol *v);
+
+struct sfs_vreq {
+	struct sfs_vol *vol;
+	bool write;
+	uint64_t off;
+	uint32_t len;   /* after clamping to the volume size */
+	char *buf;      /* read: the data; write: a private copy of the caller's data */
+	sfs_vreq_done_fn done;
+	void *arg;
+	atomic_int pending;
+	atomic_int err;
+	uint32_t nseg;
+	struct sfs_seg *segs;
+};
+
+/*
+ * Starts a read or write of [off, off+len) (clamped to the volume size; a request starting at
+ * or beyond the end completes at once with len 0). For writes data is copied. done(r, err) runs
+ * exactly once, on any thread; then the caller frees r with sfs_vreq_free. Returns ENOMEM if the
+ * request could not be allocated (done is not called then).
+ */
+int sfs_vol_io(struct sfs_vol *v, bool write, uint64_t off, size_t len, const void *data,
+	       sfs_vreq_done_fn done, void *arg);
+void sfs_vreq_free(struct sfs_vreq *r);
+
+/* lseek SEEK_DATA / SEEK_HOLE from the index: returns the offset or -ENXIO. */
+int64_t sfs_vol_seek(struct sfs_vol *v, uint64_t off, bool data);
+
+#endif
