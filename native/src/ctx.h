@@ -26,13 +26,15 @@ struct sfs_cfg {
 };
 #define SFS_CFG_INTS 8
 
-/* A volume attached under a FUSE inode number chosen by Java. */
+/* A volume attached under a FUSE inode number chosen by Java. Referenced by the table (until
+ * detached) and by every open handle: a detach is lazy, handles keep working until released. */
 struct sfs_vt_entry {
 	uint64_t ino;
 	struct sfs_vol *vol;
-	atomic_int opens;
+	atomic_int refs;
 	struct sfs_vt_entry *next;
 };
+void sfs_vt_entry_put(struct sfs_vt_entry *e);
 
 struct sfs_mids {
 	jmethodID lookup, getattr, readdir, open, read, write, truncate, release, open_policy;
@@ -72,7 +74,5 @@ struct sfs_vol *sfs_vt_get(struct sfs_ctx *ctx, uint64_t ino);
 JNIEnv *sfs_env(struct sfs_ctx *ctx);
 /* After every upcall: true (and the exception printed and cleared) if Java threw. */
 bool sfs_exception(struct sfs_ctx *ctx, JNIEnv *env, const char *what);
-/* JNI registration of FuseSession's natives, called from JNI_OnLoad. */
-int sfs_register_fuse_natives(JNIEnv *env);
 
 #endif

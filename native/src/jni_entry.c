@@ -2,6 +2,8 @@
 #include <jni.h>
 #include <fuse_lowlevel.h>
 #include "sd_proto.h"
+#include "jni_fuse.h"
+#include "jni_codec.h"
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -29,5 +31,10 @@ __attribute__((visibility("default"))) JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM 
 	if ((*env)->RegisterNatives(env, cls, methods, sizeof(methods) / sizeof(methods[0])) != 0)
 		return JNI_ERR;
 	(*env)->DeleteLocalRef(env, cls);
+	/* one registration function per concern */
+	if (sfs_register_fuse_natives(env) != 0)
+		return JNI_ERR;
+	if (sfs_register_codec_natives(env) != 0)
+		return JNI_ERR;
 	return JNI_VERSION_1_8;
 }

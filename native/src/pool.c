@@ -16,6 +16,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef PR_SET_IO_FLUSHER
@@ -128,8 +129,8 @@ int sfs_parse_gateways(const char *spec, struct sfs_gateway *out, int max)
 		out[n].port[plen] = '\0';
 		n++;
 		s += len;
-		if (*s == ',')
-			s++;
+		if (*s == ',' && *++s == '\0')
+			return -EINVAL; /* a trailing comma */
 	}
 	return n;
 }
@@ -364,24 +365,30 @@ static void conn_fail_all(struct sfs_conn *c, int err)
 		complete(c->pool, io);
 }
 
+/* Returns a connected socket, or -1 with errno set to why the last attempt failed. */
 static int connect_one(const struct sfs_gateway *gw, unsigned timeout_ms)
 {
+	int why = EHOSTUNREACH;
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *res, *ai;
-	if (getaddrinfo(gw->host, gw->port, &hints, &res) != 0)
+	if (getaddrinfo(gw->host, gw->port, &hints, &res) != 0) {
+		errno = EHOSTUNREACH;
 		return -1;
+	}
 	int fd = -1;
 	for (ai = res; ai; ai = ai->ai_next) {
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
 		if (fd < 0)
 			continue;
 		int r = connect(fd, ai->ai_addr, ai->ai_addrlen);
+		why = errno;
 		if (r < 0 && errno == EINPROGRESS) {
 			struct pollfd pfd = { .fd = fd, .events = POLLOUT };
 			int soerr = 0;
 			socklen_t sl = sizeof(soerr);
-			if (poll(&pfd, 1, (int)timeout_ms) == 1 &&
-			    getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 && soerr == 0)
+			int pr = poll(&pfd, 1, (int)timeout_ms);
+			if (pr == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 && soerr == 0)
 				r = 0;
+			why = pr == 0 ? ETIMEDOUT : soerr ? soerr : errno;
 		}
 		if (r == 0)
 			break;
@@ -395,6 +402,8 @@ static int connect_one(const struct sfs_gateway *gw, unsigned timeout_ms)
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	} else {
+		errno = why;
 	}
 	return fd;
 }
@@ -408,9 +417,12 @@ static bool conn_connect(struct sfs_conn *c)
 	int n = p->ngw, start = p->gw_cur;
 	memcpy(gw, p->gw, sizeof(gw[0]) * (size_t)n);
 	pthread_mutex_unlock(&p->gw_mu);
+	int why = 0;
 	for (int k = 0; k < n; k++) {
 		int i = (start + k) % n;
 		int fd = connect_one(&gw[i], p->cfg.connect_timeout_ms);
+		if (fd < 0 && k == 0)
+			why = errno;
 		if (fd >= 0) {
 			if (k > 0) {
 				pthread_mutex_lock(&p->gw_mu);
@@ -431,7 +443,7 @@ static bool conn_connect(struct sfs_conn *c)
 	}
 	atomic_fetch_add_explicit(&p->connect_failures, 1, memory_order_relaxed);
 	fprintf(stderr, "sheepfs: cannot connect to any gateway (%s:%s first): %s\n",
-		n > 0 ? gw[start].host : "?", n > 0 ? gw[start].port : "?", strerror(errno));
+		n > 0 ? gw[start].host : "?", n > 0 ? gw[start].port : "?", strerror(why));
 	return false;
 }
 
@@ -541,12 +553,39 @@ static bool conn_has_work(struct sfs_conn *c)
 	return c->sq_head || c->wq_head || c->nfree < SLOTS;
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void sleep_unless_stopped(struct sfs_conn *c, unsigned ms)
+{
+	uint64_t end = now_ms() + ms;
+	for (;;) {
+		uint64_t t = now_ms();
+		pthread_mutex_lock(&c->mu);
+		bool stop = c->stop;
+		pthread_mutex_unlock(&c->mu);
+		if (stop || t >= end)
+			return;
+		struct pollfd w = { .fd = c->evfd, .events = POLLIN };
+		if (poll(&w, 1, (int)(end - t)) > 0) {
+			uint64_t v;
+			ssize_t r = read(c->evfd, &v, sizeof(v));
+			(void)r;
+		}
+	}
+}
+
 static void *conn_thread(void *arg)
 {
 	struct sfs_conn *c = arg;
 	struct sfs_pool *p = c->pool;
 	if (p->cfg.io_flusher)
 		prctl(PR_SET_IO_FLUSHER, 1, 0, 0, 0); /* completes writes for a loop device: no reclaim deadlock */
+	unsigned retry = 0;
 	for (;;) {
 		pthread_mutex_lock(&c->mu);
 		bool stop = c->stop, down = c->fd < 0, work = conn_has_work(c);
@@ -561,8 +600,17 @@ static void *conn_thread(void *arg)
 			continue;
 		}
 		if (down && work) {
-			if (!conn_connect(c))
+			if (conn_connect(c)) {
+				retry = 0;
+			} else if (retry < p->cfg.connect_retries) {
+				/* a gateway restarting: wait before the next round (new submissions don't
+				 * shorten the wait, only stop does) */
+				sleep_unless_stopped(c, p->cfg.retry_base_ms << retry);
+				retry++;
+			} else {
+				retry = 0;
 				conn_fail_all(c, EIO);
+			}
 			continue;
 		}
 		struct pollfd pfd[2] = { { .fd = c->evfd, .events = POLLIN }, { .fd = fd, .events = ev } };
@@ -622,6 +670,10 @@ struct sfs_pool *sfs_pool_create(const struct sfs_pool_cfg *cfg, const char *gat
 		p->cfg.connect_timeout_ms = 3000;
 	if (p->cfg.max_attempts == 0)
 		p->cfg.max_attempts = 3;
+	if (p->cfg.retry_base_ms == 0)
+		p->cfg.retry_base_ms = 100;
+	if (p->cfg.connect_retries > 8)
+		p->cfg.connect_retries = 8;
 	pthread_mutex_init(&p->gw_mu, NULL);
 	int e = set_gateways_locked(p, gateways);
 	if (e) {

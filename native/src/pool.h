@@ -48,6 +48,8 @@ struct sfs_pool_cfg {
 	unsigned connections;     /* sockets to the gateway (>= 1) */
 	unsigned connect_timeout_ms;
 	unsigned max_attempts;    /* sends of one request before it fails with EIO */
+	unsigned connect_retries; /* rounds over all gateways (after the first) before queued requests fail */
+	unsigned retry_base_ms;   /* wait before retry round n: base << n (a restarting sheep) */
 	bool io_flusher;          /* PR_SET_IO_FLUSHER on the I/O threads */
 };
 

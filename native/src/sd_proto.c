@@ -330,15 +330,24 @@ void sd_req_release_vdi(struct sd_req *req, uint32_t vid, uint32_t lock_type)
 	sd_req_set_vdi(req, &v);
 }
 
+/* strnlen is POSIX, not C11: count at most max bytes */
+static size_t bounded_len(const char *s, size_t max)
+{
+	size_t n = 0;
+	while (n < max && s[n])
+		n++;
+	return n;
+}
+
 int sd_vdi_name_payload(uint8_t out[SD_VDI_LOOKUP_PAYLOAD], const char *name, const char *tag)
 {
 	size_t nl, tl = 0;
 	if (name == NULL)
 		return SD_ERR_INVAL;
-	/* strnlen bound: a field keeps its terminating NUL, so 255 usable bytes */
-	nl = strnlen(name, SD_NAME_FIELD);
+	/* a field keeps its terminating NUL, so 255 usable bytes */
+	nl = bounded_len(name, SD_NAME_FIELD);
 	if (tag)
-		tl = strnlen(tag, SD_NAME_FIELD);
+		tl = bounded_len(tag, SD_NAME_FIELD);
 	if (nl >= SD_NAME_FIELD || tl >= SD_NAME_FIELD)
 		return SD_ERR_RANGE;
 	memset(out, 0, SD_VDI_LOOKUP_PAYLOAD);

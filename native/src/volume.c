@@ -88,10 +88,10 @@ static void vlog(struct sfs_vol *v, const struct sfs_seg *s, const char *what, u
 {
 	char rb[32];
 	uint64_t off = s ? ((uint64_t)s->idx << v->shift) + s->obj_off : 0;
-	fprintf(stderr, "sheepfs: vdi %s (%06" PRIx32 ") offset %" PRIu64 ": %s failed: %s (result %#" PRIx32 ")%s%s\n",
+	/* one line per failure: VDI, offset, and sheep's result (or the local error) */
+	fprintf(stderr, "sheepfs: vdi %s (%06" PRIx32 ") offset %" PRIu64 ": %s failed: %s (result %#" PRIx32 ")\n",
 		v->name, atomic_load(&v->vid), off, what,
-		err ? strerror(err) : sd_result_format(result, rb, sizeof(rb)), result,
-		err ? "" : "", "");
+		err ? strerror(err) : sd_result_format(result, rb, sizeof(rb)), result);
 	atomic_fetch_add(&v->st->errors, 1);
 }
 
@@ -323,8 +323,11 @@ static void seg_done(struct sfs_seg *s, int err)
 		int zero = 0;
 		atomic_compare_exchange_strong(&r->err, &zero, err);
 	}
-	if (atomic_fetch_sub(&r->pending, 1) == 1)
+	if (atomic_fetch_sub(&r->pending, 1) == 1) {
+		if (r->write)
+			atomic_fetch_sub(&r->vol->st->writes_inflight, 1);
 		r->done(r, atomic_load(&r->err));
+	}
 }
 
 static void seg_submit(struct sfs_seg *s, const struct sd_req *req, const void *wbuf, uint32_t wlen,
@@ -432,11 +435,9 @@ static void seg_readonly(struct sfs_seg *s)
 		sfs_vol_get(v);
 		pthread_attr_init(&a);
 		pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-		if (pthread_create(&t, &a, reload_thread, v) != 0) {
-			sfs_vol_put(v);
-			/* run it here: rare, and better than failing the writes */
-			reload_thread(v);
-		}
+		atomic_fetch_add(&v->st->reload_threads, 1);
+		if (pthread_create(&t, &a, reload_thread, v) != 0)
+			reload_thread(v); /* run it here: rare, and better than failing the writes */
 		pthread_attr_destroy(&a);
 	}
 }
@@ -771,7 +772,9 @@ static void *reload_thread(void *arg)
 			seg_write_start(w);
 		w = next;
 	}
+	struct sfs_stats *st = v->st;
 	sfs_vol_put(v);
+	atomic_fetch_sub(&st->reload_threads, 1);
 	return NULL;
 }
 
@@ -905,8 +908,16 @@ int sfs_vol_io(struct sfs_vol *v, bool write, uint64_t off, size_t len, const vo
 	atomic_fetch_add(write ? &v->st->writes : &v->st->reads, 1);
 	atomic_fetch_add(write ? &v->st->write_bytes : &v->st->read_bytes, len);
 	atomic_fetch_add(&v->st->segments, nseg);
+	if (write) {
+		long long now = atomic_fetch_add(&v->st->writes_inflight, 1) + 1;
+		long long peak = atomic_load(&v->st->writes_peak);
+		while (now > peak && !atomic_compare_exchange_weak(&v->st->writes_peak, &peak, now))
+			;
+	}
 	if (nseg == 0) {
 		atomic_init(&r->pending, 1);
+		if (write)
+			atomic_fetch_sub(&v->st->writes_inflight, 1);
 		done(r, 0);
 		return 0;
 	}
@@ -944,6 +955,94 @@ void sfs_vreq_free(struct sfs_vreq *r)
 	sfs_vol_put(r->vol);
 	free(r->buf);
 	free(r);
+}
+
+struct sync_io {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool done;
+	int err;
+};
+
+static void sync_io_done(struct sfs_vreq *r, int err)
+{
+	struct sync_io *w = r->arg;
+	pthread_mutex_lock(&w->mu);
+	w->done = true;
+	w->err = err;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	sfs_vreq_free(r);
+}
+
+/* Writes zeros over [off, off+len) inside one allocated object (a partial punch). */
+static int zero_range(struct sfs_vol *v, uint64_t off, uint32_t len)
+{
+	char *zeros = calloc(1, len);
+	struct sync_io w = { .done = false };
+	if (zeros == NULL)
+		return ENOMEM;
+	pthread_mutex_init(&w.mu, NULL);
+	pthread_cond_init(&w.cv, NULL);
+	int e = sfs_vol_io(v, true, off, len, zeros, sync_io_done, &w);
+	free(zeros); /* sfs_vol_io copied it */
+	if (e == 0) {
+		pthread_mutex_lock(&w.mu);
+		while (!w.done)
+			pthread_cond_wait(&w.cv, &w.mu);
+		pthread_mutex_unlock(&w.mu);
+		e = w.err;
+	}
+	pthread_cond_destroy(&w.cv);
+	pthread_mutex_destroy(&w.mu);
+	return e;
+}
+
+int sfs_vol_discard(struct sfs_vol *v, uint64_t off, uint64_t len)
+{
+	if (v->snapshot)
+		return EROFS;
+	if (v->hyper)
+		return EOPNOTSUPP; /* sheep 1.0 cannot discard objects of hyper volumes */
+	if (off >= v->size || len == 0)
+		return 0;
+	if (len > v->size - off)
+		len = v->size - off;
+	uint64_t osz = UINT64_C(1) << v->shift;
+	for (uint64_t p = off; p < off + len;) {
+		uint32_t idx = (uint32_t)(p >> v->shift);
+		uint64_t obj_start = (uint64_t)idx << v->shift;
+		uint64_t obj_end = obj_start + osz < v->size ? obj_start + osz : v->size;
+		uint64_t end = off + len < obj_end ? off + len : obj_end;
+		uint32_t cur = atomic_load(&v->index[idx]);
+		int e = 0;
+		if (cur == 0) {
+			/* a hole already */
+		} else if (p == obj_start && end == obj_end) {
+			struct sd_req req;
+			struct sd_rsp rsp;
+			uint32_t vid = atomic_load(&v->vid);
+			sd_req_discard_obj(&req, sd_data_oid(vid, idx));
+			e = call(v->pool, &req, NULL, 0, NULL, 0, &rsp);
+			if (e == 0 && rsp.result != SD_RES_SUCCESS) {
+				char rb[32];
+				fprintf(stderr, "sheepfs: vdi %s (%06x) offset %" PRIu64 ": discard failed: %s (result %#x)\n",
+					v->name, vid, p, sd_result_format(rsp.result, rb, sizeof(rb)), rsp.result);
+				e = sd_result_errno(rsp.result) ? sd_result_errno(rsp.result) : EIO;
+			}
+			/* the server cleared its index entry: keep our copy in step */
+			if (e == 0 && atomic_compare_exchange_strong(&v->index[idx], &cur, 0)) {
+				atomic_fetch_sub(&v->allocated, 1);
+				atomic_fetch_add(&v->st->discards, 1);
+			}
+		} else {
+			e = zero_range(v, p, (uint32_t)(end - p));
+		}
+		if (e)
+			return e;
+		p = end;
+	}
+	return 0;
 }
 
 int64_t sfs_vol_seek(struct sfs_vol *v, uint64_t off, bool data)

@@ -20,6 +20,10 @@ struct sfs_stats {
 	atomic_ullong reads, writes, read_bytes, write_bytes;
 	atomic_ullong segments, hole_segments, creates, cow_creates, index_writes;
 	atomic_ullong readonly_retries, reloads, errors, alloc_waits;
+	atomic_llong writes_inflight; /* volume writes between submit and reply */
+	atomic_llong writes_peak;     /* most at once: shows whether the kernel let writers overlap */
+	atomic_ullong discards;
+	atomic_int reload_threads;    /* running reload threads: they use the pool, which must outlive them */
 };
 
 struct sfs_vol_cfg {
@@ -74,6 +78,13 @@ struct sfs_vreq {
 int sfs_vol_io(struct sfs_vol *v, bool write, uint64_t off, size_t len, const void *data,
 	       sfs_vreq_done_fn done, void *arg);
 void sfs_vreq_free(struct sfs_vreq *r);
+
+/*
+ * fallocate(PUNCH_HOLE): whole objects are discarded (DISCARD_OBJ; they read as holes after),
+ * partial ranges of allocated objects are overwritten with zeros. Blocking (control-path
+ * rate). Returns 0 or a positive errno (EOPNOTSUPP for hyper volumes, EROFS for snapshots).
+ */
+int sfs_vol_discard(struct sfs_vol *v, uint64_t off, uint64_t len);
 
 /* lseek SEEK_DATA / SEEK_HOLE from the index: returns the offset or -ENXIO. */
 int64_t sfs_vol_seek(struct sfs_vol *v, uint64_t off, bool data);

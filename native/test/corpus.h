@@ -1,5 +1,5 @@
 /*
- * Reader for the recorded traffic in SHEEPFS_WIRE_DIR (shared/wire/*.json), for the C tests.
+ * Reader for the recorded traffic in SHEEPFS_WIRE_DIR (the JSON files of shared/wire), for the C tests.
  * Not a JSON parser: a bounded scanner that knows the corpus's shape (connections -> exchanges
  * -> request/response -> header + payload) and hands each message to a callback in wire order.
  */

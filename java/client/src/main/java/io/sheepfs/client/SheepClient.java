@@ -5,6 +5,7 @@ import io.sheepfs.protocol.ObjectId;
 import io.sheepfs.protocol.Opcode;
 import io.sheepfs.protocol.RequestFlags;
 import io.sheepfs.protocol.Result;
+import io.sheepfs.protocol.cluster.ClusterFlags;
 import io.sheepfs.protocol.cluster.ClusterInfo;
 import io.sheepfs.protocol.cluster.EpochLog;
 import io.sheepfs.protocol.cluster.SdNode;
@@ -60,6 +61,11 @@ public final class SheepClient implements Closeable {
         return transport.gateway();
     }
 
+    /** Sends requests to {@code gateway} from now on, once it accepts a connection. */
+    public void switchGateway(InetSocketAddress gateway) throws ConnectionException {
+        transport.switchGateway(gateway);
+    }
+
     // ---- VDIs -------------------------------------------------------------------------------
 
     /** The working (non-snapshot) VDI named {@code name}: NO_VDI if there is none. */
@@ -88,13 +94,23 @@ public final class SheepClient implements Closeable {
     }
 
     /**
-     * Snapshots the working VDI {@code name} as dog does: the tag goes into the working inode,
-     * then NEW_VDI(snapid 1, base = working vid). Returns the new working VDI.
+     * Snapshots the working VDI {@code name} as dog does: refuses a tag the VDI already has
+     * (VDI_EXIST), writes the tag into the working inode, then NEW_VDI(snapid 1, base = working
+     * vid). Returns the new working VDI; the old vid is now the snapshot.
      */
     public VdiRef snapshot(String name, String tag) throws IOException {
+        try {
+            lookup(name, tag, 0);
+            throw new SheepResultException(Opcode.NEW_VDI, Result.VDI_EXIST);
+        } catch (SheepResultException e) {
+            if (e.result() != Result.NO_TAG) {
+                throw e;
+            }
+        }
         VdiRef working = lookupVdi(name);
         InodeHeader h = readInodeHeader(working.vid());
-        writeObject(ObjectId.inode(working.vid()), InodeHeader.OFF_TAG, FixedString.encode(tag, FixedString.NAME_LEN));
+        writeObject(ObjectId.inode(working.vid()), InodeHeader.OFF_TAG, FixedString.encode(tag, FixedString.NAME_LEN),
+                h.nrCopies());
         byte[] payload = FixedString.encode(name, FixedString.NAME_LEN);
         VdiRequest u = new VdiRequest(h.vdiSize(), working.vid(), h.nrCopies(), h.copyPolicy(), h.storePolicy(),
                 h.blockSizeShift(), 1, 0);
@@ -165,9 +181,7 @@ public final class SheepClient implements Closeable {
         List<Response> maps = transport.callAll(List.of(
                 Request.read(Opcode.READ_VDIS, 0, VdiBitmap.SIZE, NoRequestUnion.INSTANCE),
                 Request.read(Opcode.READ_DEL_VDIS, 0, VdiBitmap.SIZE, NoRequestUnion.INSTANCE)));
-        VdiBitmap inUse = VdiBitmap.decode(maps.get(0).check().data());
-        VdiBitmap deleted = VdiBitmap.decode(maps.get(1).check().data());
-        int[] vids = inUse.vids().filter(v -> !deleted.isSet(v)).toArray();
+        int[] vids = liveVids(maps.get(0).check().data(), maps.get(1).check().data());
 
         List<Request> headerReads = new ArrayList<>(vids.length);
         for (int vid : vids) {
@@ -191,6 +205,31 @@ public final class SheepClient implements Closeable {
         return out;
     }
 
+    /**
+     * Vids set in the in-use bitmap and not in the deleted one, ascending. Scans bytes rather
+     * than bits: the bitmaps are 2 MiB each and mostly zero.
+     */
+    static int[] liveVids(byte[] inUse, byte[] deleted) {
+        if (inUse.length != VdiBitmap.SIZE || deleted.length != VdiBitmap.SIZE) {
+            throw new io.sheepfs.protocol.ProtocolException("VDI bitmaps must be " + VdiBitmap.SIZE + " bytes, got "
+                    + inUse.length + " and " + deleted.length);
+        }
+        int[] out = new int[64];
+        int n = 0;
+        for (int i = 0; i < inUse.length; i++) {
+            int live = inUse[i] & ~deleted[i] & 0xff;
+            while (live != 0) {
+                int bit = Integer.numberOfTrailingZeros(live);
+                live &= live - 1;
+                if (n == out.length) {
+                    out = java.util.Arrays.copyOf(out, n * 2);
+                }
+                out[n++] = i << 3 | bit;
+            }
+        }
+        return java.util.Arrays.copyOf(out, n);
+    }
+
     /** Bytes of the index area dog reads for its usage figures (PROTOCOL.md 10.6). */
     private static int indexLength(InodeHeader h, byte[] headerWithRoot) {
         if (h.isHyper()) {
@@ -198,7 +237,7 @@ public final class SheepClient implements Closeable {
             if (BTree.isUninitialized(root)) {
                 return BTree.HEADER_SIZE;
             }
-            return BTree.header(root).byteLength();
+            return BTree.headerOnly(root).byteLength();
         }
         return (int) Math.min(h.objectCount(), Inode.MAX_DATA_OBJS) * 4;
     }
@@ -227,7 +266,12 @@ public final class SheepClient implements Closeable {
     }
 
     public void writeObject(long oid, long offset, byte[] data) throws IOException {
-        checked(Request.write(Opcode.WRITE_OBJ, 0, data, ObjRequest.of(oid, offset)));
+        writeObject(oid, offset, data, 0);
+    }
+
+    /** WRITE_OBJ with an explicit number of copies (0 = the VDI's). */
+    public void writeObject(long oid, long offset, byte[] data, int copies) throws IOException {
+        checked(Request.write(Opcode.WRITE_OBJ, 0, data, ObjRequest.of(oid, 0, copies, offset)));
     }
 
     /**
@@ -245,6 +289,18 @@ public final class SheepClient implements Closeable {
     public ClusterDefaultResponse clusterDefault() throws IOException {
         return checked(Request.read(Opcode.GET_CLUSTER_DEFAULT, 0, 0, NoRequestUnion.INSTANCE)).header()
                 .clusterDefault();
+    }
+
+    /**
+     * MAKE_FS as `dog cluster format -c COPIES` sends it: ctime now, AUTO_VNODES, the "plain"
+     * store; {@code copies} 0 = sheep's default, {@code blockSizeShift} 0 = 22. Wipes the cluster.
+     */
+    public void format(int copies, int blockSizeShift) throws IOException {
+        long now = System.currentTimeMillis();
+        long ctime = (now / 1000) << 32 | (now % 1000) * 1_000_000L;
+        ClusterRequest u = new ClusterRequest(0, ctime, copies, 0, ClusterFlags.AUTO_VNODES, 0, 0, blockSizeShift);
+        byte[] store = "plain\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        checked(Request.write(Opcode.MAKE_FS, 0, store, u));
     }
 
     /** GET_NODE_LIST: the cluster's nodes, in sheep's order. */

@@ -44,8 +44,8 @@ public final class Transport implements Closeable {
     }
 
     /**
-     * Makes {@code gateway} the first gateway (keeping the others as fall-backs) once a
-     * connection to it has answered; on failure nothing changes.
+     * Makes {@code gateway} the first gateway (keeping the others as fall-backs) once it accepts
+     * a connection; if it does not, nothing changes.
      */
     public void switchGateway(InetSocketAddress gateway) throws ConnectionException {
         ConnectionPool candidate = newPool(gateway);
@@ -94,20 +94,32 @@ public final class Transport implements Closeable {
         for (int attempt = 0; attempt < attempts && !todo.isEmpty(); attempt++) {
             ConnectionPool p = currentPool();
             try {
-                SheepConnection c = p.connection();
-                List<Request> batch = new ArrayList<>(todo.size());
-                for (int i : todo) {
-                    batch.add(requests.get(i));
+                // large batches are spread over the pool's connections, so that sheep (which
+                // reads one connection's requests in order) can take them in on several threads
+                int lanes = todo.size() >= 64 ? config.poolSize() : 1;
+                SheepConnection[] conns = new SheepConnection[lanes];
+                List<List<CompletableFuture<Response>>> sent = new ArrayList<>(lanes);
+                int per = (todo.size() + lanes - 1) / lanes;
+                for (int l = 0; l < lanes; l++) {
+                    conns[l] = p.connection();
+                    List<Request> batch = new ArrayList<>(per);
+                    for (int k = l * per; k < Math.min(todo.size(), (l + 1) * per); k++) {
+                        batch.add(requests.get(todo.get(k)));
+                    }
+                    sent.add(conns[l].sendAll(batch));
                 }
-                List<CompletableFuture<Response>> futures = c.sendAll(batch);
                 List<Integer> failed = new ArrayList<>();
                 long deadline = System.nanoTime() + config.requestTimeout().toNanos();
-                for (int k = 0; k < futures.size(); k++) {
-                    try {
-                        out[todo.get(k)] = await(c, futures.get(k), deadline);
-                    } catch (ConnectionException e) {
-                        last = e;
-                        failed.add(todo.get(k));
+                for (int l = 0; l < lanes; l++) {
+                    List<CompletableFuture<Response>> futures = sent.get(l);
+                    for (int k = 0; k < futures.size(); k++) {
+                        int index = todo.get(l * per + k);
+                        try {
+                            out[index] = await(conns[l], futures.get(k), deadline);
+                        } catch (ConnectionException e) {
+                            last = e;
+                            failed.add(index);
+                        }
                     }
                 }
                 todo = failed;

@@ -52,8 +52,14 @@ public record NodeAddress(byte[] bytes) {
         }
     }
 
-    /** True for the IPv4 form (first 12 bytes zero). */
+    /**
+     * True for the IPv4 form, by dog's rule: first 12 bytes zero and byte 12 non-zero (so "::1"
+     * stays IPv6).
+     */
     public boolean isIpv4() {
+        if (bytes[12] == 0) {
+            return false;
+        }
         for (int i = 0; i < 12; i++) {
             if (bytes[i] != 0) {
                 return false;
@@ -81,7 +87,10 @@ public record NodeAddress(byte[] bytes) {
         return ipv6Text(bytes);
     }
 
-    /** inet_ntop-style compressed IPv6 text (longest run of >= 2 zero groups becomes "::"). */
+    /**
+     * glibc inet_ntop text: the longest run of two or more zero groups becomes "::"; addresses
+     * ::a.b.c.d and ::ffff:a.b.c.d end in dotted IPv4.
+     */
     static String ipv6Text(byte[] b) {
         int[] g = new int[8];
         for (int i = 0; i < 8; i++) {
@@ -106,6 +115,10 @@ public record NodeAddress(byte[] bytes) {
         }
         if (bestLen < 2) {
             bestStart = -1;
+        }
+        if (bestStart == 0 && (bestLen == 6 || (bestLen == 5 && g[5] == 0xffff))) {
+            return "::" + (bestLen == 5 ? "ffff:" : "") + (b[12] & 0xff) + "." + (b[13] & 0xff) + "."
+                + (b[14] & 0xff) + "." + (b[15] & 0xff);
         }
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < 8; i++) {

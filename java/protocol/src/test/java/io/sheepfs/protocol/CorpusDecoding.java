@@ -14,6 +14,7 @@ import io.sheepfs.protocol.vdi.Inode;
 import io.sheepfs.protocol.vdi.InodeHeader;
 import io.sheepfs.protocol.vdi.VdiAttribute;
 import io.sheepfs.protocol.vdi.VdiBitmap;
+import io.sheepfs.protocol.vdi.VdiName;
 
 import java.nio.ByteBuffer;
 
@@ -33,14 +34,16 @@ final class CorpusDecoding {
         }
         switch (h.opcode()) {
             case Opcode.NEW_VDI, Opcode.GET_VDI_INFO, Opcode.DEL_VDI, Opcode.LOCK_VDI -> {
-                if (p.length != 256 && p.length != 512) {
-                    throw new ProtocolException("VDI name payload of " + p.length + " bytes");
-                }
-                FixedString.read(p, 0, 256);
-                if (p.length == 512) {
-                    FixedString.read(p, 256, 256);
+                VdiName n = VdiName.decode(p);
+                byte[] again = p.length == VdiName.NAME_ONLY ? n.encodeNameOnly() : n.encodeWithTag();
+                if (!java.util.Arrays.equals(p, again)) {
+                    throw new ProtocolException("VDI name payload does not re-encode: " + n);
                 }
                 return "vdi-name";
+            }
+            case Opcode.OIDS_EXIST -> {
+                OidList.decode(p);
+                return "oid-list";
             }
             case Opcode.GET_VDI_ATTR -> {
                 VdiAttribute.decode(p);

@@ -18,6 +18,7 @@ public final class EmbeddedSheep implements AutoCloseable {
 
     private final Sheep sheep;
     private final SheepServer server;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private EmbeddedSheep(Sheep sheep, SheepServer server) {
         this.sheep = sheep;
@@ -48,8 +49,11 @@ public final class EmbeddedSheep implements AutoCloseable {
         return sheep;
     }
 
+    /** Stops accepting, lets requests in flight finish, closes every connection. Idempotent. */
     @Override
     public void close() {
-        server.close();
+        if (closed.compareAndSet(false, true)) {
+            server.close();
+        }
     }
 }

@@ -31,10 +31,13 @@ public final class ServerMain implements Callable<Integer> {
         ServerConfig cfg = new ServerConfig(dir, address, port, !nosync, ServerConfig.DEFAULT_STALL_TIMEOUT);
         EmbeddedSheep sheep = EmbeddedSheep.start(cfg);
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        Runnable stop = () -> {
             sheep.close();
             stopped.countDown();
-        }, "sheep-shutdown"));
+        };
+        Runtime.getRuntime().addShutdownHook(new Thread(stop, "sheep-shutdown"));
+        // 'dog cluster shutdown': answer it, then exit as sheep does
+        sheep.sheep().onShutdown(() -> new Thread(stop, "sheep-shutdown-request").start());
         System.out.println("sheepfs-server listening on " + sheep.address().getAddress().getHostAddress() + ":"
                 + sheep.port() + " dir " + dir + (nosync ? " (nosync)" : ""));
         System.out.flush();

@@ -1,7 +1,7 @@
 package io.sheepfs.server;
 
-import io.sheepfs.protocol.Le;
 import io.sheepfs.protocol.ObjectId;
+import io.sheepfs.protocol.vdi.InodeHeader;
 import io.sheepfs.server.store.ObjectStore;
 import io.sheepfs.server.vdi.VdiTable;
 import org.slf4j.Logger;
@@ -23,17 +23,16 @@ final class VdiTableLoader {
             if (ObjectId.index(oid) != 0 || (oid & ObjectId.TYPE_MASK) != ObjectId.INODE_BIT) {
                 continue;
             }
-            byte[] h = store.read(oid, 0, InodeLayout.HEADER_SIZE);
-            if (h == null) {
+            byte[] b = store.read(oid, 0, InodeHeader.SIZE);
+            if (b == null) {
                 continue;
             }
+            InodeHeader h = InodeHeader.decode(b);
             int vid = ObjectId.vid(oid);
-            boolean snapshot = Le.u64(h, InodeLayout.SNAP_CTIME) != 0;
-            table.addState(vid, Le.u8(h, InodeLayout.NR_COPIES), snapshot, Le.u8(h, InodeLayout.COPY_POLICY),
-                    Le.u8(h, InodeLayout.BLOCK_SIZE_SHIFT), (int) Le.u32(h, InodeLayout.PARENT_VDI_ID));
+            table.addState(vid, h.nrCopies(), h.isSnapshot(), h.copyPolicy(), h.blockSizeShift(), h.parentVdiId());
             table.setInUse(vid);
-            if (h[InodeLayout.NAME] == 0) {
-                table.setDeleted(vid);
+            if (b[0] == 0) {
+                table.setDeleted(vid); // DEL_VDI clears the name
             }
             n++;
         }

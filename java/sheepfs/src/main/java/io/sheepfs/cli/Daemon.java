@@ -27,6 +27,10 @@ final class Daemon {
     static int spawn(List<String> args, Path logFile, PrintStream err) {
         List<String> cmd = new ArrayList<>();
         cmd.add("setsid");
+        if (logFile == null) {
+            // no log file: the child's stderr goes to syslog through logger(1)
+            cmd.addAll(List.of("bash", "-c", "exec \"$@\" 2> >(exec logger -t sheepfs >/dev/null 2>&1)", "sheepfs"));
+        }
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.addAll(ProcessHandle.current().info().arguments().map(a -> jvmOptions(a)).orElse(List.of()));
         cmd.add("-cp");
@@ -47,13 +51,16 @@ final class Daemon {
         }
         try (BufferedReader r = new BufferedReader(
                 new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-            String line = r.readLine();
-            if (line != null && line.equals(READY)) {
-                return 0;
-            }
-            if (line != null && line.startsWith(FAILED)) {
-                err.println("sheepfs: " + line.substring(FAILED.length()));
-                return 1;
+            // anything else the child prints before its verdict (a JVM warning, say) is passed on
+            for (String line; (line = r.readLine()) != null; ) {
+                if (line.equals(READY)) {
+                    return 0;
+                }
+                if (line.startsWith(FAILED)) {
+                    err.println("sheepfs: " + line.substring(FAILED.length()));
+                    return 1;
+                }
+                err.println(line);
             }
             int rc = child.waitFor();
             err.println("sheepfs: the background process exited with status " + rc + " before the mount was ready"

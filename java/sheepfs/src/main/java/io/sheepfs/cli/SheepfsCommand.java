@@ -1,19 +1,27 @@
 package io.sheepfs.cli;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** Options of sheepfs: the original short ones, plus long ones. */
 @Command(name = "sheepfs", mixinStandardHelpOptions = true, versionProvider = Version.class,
-        sortOptions = false,
-        description = "A pseudo file system that exports Sheepdog's internal state and its volumes.",
-        footer = {"", "See sheepfs(8)."})
+        sortOptions = false, usageHelpAutoWidth = true,
+        description = {"A pseudo file system that exports Sheepdog's internal state (cluster/, vdi/, node/, "
+                + "config/, http/) and its volumes (volume/NAME, attached by writing NAME to vdi/mount).",
+            "Without -f it returns once the mount is ready, or prints why it failed and exits non-zero."},
+        footer = {"", "Unmount with: fusermount3 -u MOUNTPOINT (or send SIGTERM). See sheepfs(8)."})
 public final class SheepfsCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = {"-a", "--address"}, paramLabel = "ADDR", defaultValue = "127.0.0.1",
-            description = "sheep address (default: ${DEFAULT-VALUE})")
+            description = "sheep address, IPv4 or IPv6 (default: ${DEFAULT-VALUE})")
     String address;
 
     @Option(names = {"-p", "--port"}, paramLabel = "PORT", defaultValue = "7000",
@@ -33,19 +41,71 @@ public final class SheepfsCommand implements Callable<Integer> {
     boolean objectCache;
 
     @Option(names = "--local", paramLabel = "DIR",
-            description = "run an embedded single-node sheep on DIR and mount it")
+            description = "start an embedded single-node sheep keeping its objects in DIR (formatted with one "
+                    + "copy when new) on a free loopback port, and mount it; -a/-p are then ignored")
     Path local;
 
-    @Parameters(index = "0", paramLabel = "MOUNTPOINT", arity = "0..1", description = "where to mount")
+    @Option(names = "--log-file", paramLabel = "FILE",
+            description = "where the background process logs (default: syslog)")
+    Path logFile;
+
+    @Option(names = "--allow-other", description = "let other users access the mount")
+    boolean allowOther;
+
+    @Option(names = "--read-only", description = "mount read-only")
+    boolean readOnly;
+
+    @Option(names = "--threads", paramLabel = "N", description = "maximum FUSE worker threads (default: 4 per CPU, at least 8)")
+    int threads;
+
+    @Option(names = "--clone-fd", description = "one /dev/fuse descriptor per FUSE worker thread")
+    boolean cloneFd;
+
+    @Option(names = Daemon.CHILD_OPTION, hidden = true)
+    boolean daemonChild;
+
+    @Parameters(index = "0", paramLabel = "MOUNTPOINT", description = "an existing directory to mount on")
     Path mountPoint;
 
     @Override
     public Integer call() {
-        if (mountPoint == null) {
-            System.err.println("sheepfs: missing MOUNTPOINT (see sheepfs --help)");
+        System.setProperty("sheepfs.log.level", debug ? "DEBUG" : "INFO");
+        if (port < 1 || port > 65535) {
+            System.err.println("sheepfs: port " + port + " is out of range (1-65535)");
             return 64;
         }
-        System.err.println("sheepfs: mounting is not implemented in this build yet");
-        return 1;
+        if (threads < 0 || threads > 1024) {
+            System.err.println("sheepfs: --threads must be between 1 and 1024");
+            return 64;
+        }
+        Mount.Plan plan = new Mount.Plan(mountPoint, address, port,
+                local == null ? null : local.toAbsolutePath().normalize(),
+                pageCache, objectCache, allowOther, readOnly, threads, cloneFd);
+        if (daemonChild) {
+            return Mount.run(plan, new Mount.Readiness() {
+                @Override
+                public void ready() {
+                    Daemon.signalReady();
+                }
+
+                @Override
+                public void failed(String why) {
+                    Daemon.signalFailure(why);
+                }
+            });
+        }
+        if (foreground || debug) {
+            return Mount.run(plan, new Mount.Readiness() {
+                @Override
+                public void ready() {}
+
+                @Override
+                public void failed(String why) {
+                    System.err.println("sheepfs: " + why);
+                }
+            });
+        }
+        List<String> args = spec.commandLine().getParseResult().originalArgs();
+        return Daemon.spawn(args, logFile == null ? null : logFile.toAbsolutePath(), System.err);
     }
 }

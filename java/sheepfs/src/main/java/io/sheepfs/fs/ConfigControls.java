@@ -2,6 +2,7 @@ package io.sheepfs.fs;
 
 import io.sheepfs.client.ConnectionException;
 import io.sheepfs.client.SheepClient;
+import io.sheepfs.protocol.NodeAddress;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -50,7 +51,8 @@ final class ConfigControls {
             @Override
             public byte[] content() {
                 InetSocketAddress g = client.gateway();
-                String host = g.getAddress() != null ? g.getAddress().getHostAddress() : g.getHostString();
+                // dog's address text: "::1" rather than Java's "0:0:0:0:0:0:0:1"
+                String host = g.getAddress() != null ? NodeAddress.of(g.getAddress()).toString() : g.getHostString();
                 return (host + ":" + g.getPort() + "\n").getBytes(StandardCharsets.UTF_8);
             }
 

@@ -4,11 +4,13 @@ package io.sheepfs.fs;
 public final class ControlNode implements Node {
     private final long ino;
     private final String name;
+    private final String path;
     private final ControlFile file;
 
-    ControlNode(long ino, String name, ControlFile file) {
+    ControlNode(long ino, String name, String path, ControlFile file) {
         this.ino = ino;
         this.name = name;
+        this.path = path;
         this.file = file;
     }
 
@@ -20,6 +22,11 @@ public final class ControlNode implements Node {
     @Override
     public String name() {
         return name;
+    }
+
+    @Override
+    public String path() {
+        return path;
     }
 
     @Override

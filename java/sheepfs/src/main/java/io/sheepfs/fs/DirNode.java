@@ -8,11 +8,13 @@ import java.util.concurrent.ConcurrentSkipListMap;
 public final class DirNode implements Node {
     private final long ino;
     private final String name;
+    private final String path;
     private final Map<String, Node> children = new ConcurrentSkipListMap<>();
 
-    DirNode(long ino, String name) {
+    DirNode(long ino, String name, String path) {
         this.ino = ino;
         this.name = name;
+        this.path = path;
     }
 
     @Override
@@ -23,6 +25,11 @@ public final class DirNode implements Node {
     @Override
     public String name() {
         return name;
+    }
+
+    @Override
+    public String path() {
+        return path;
     }
 
     @Override

@@ -9,6 +9,9 @@ public sealed interface Node permits DirNode, ViewNode, ControlNode, VolumeNode 
 
     String name();
 
+    /** Path from the mount's root, e.g. "vdi/mount" (for log lines). */
+    String path();
+
     /** Permission bits (without the file-type bits). */
     int perm();
 }

@@ -94,7 +94,7 @@ public final class PseudoFs implements FsCallbacks {
         boolean write = (flags & O_ACCMODE) != O_RDONLY;
         try {
             if (node instanceof ViewNode v) {
-                return write ? -Errno.EACCES : register(new Handle(v, v.render(), false));
+                return write ? -Errno.EACCES : register(new Handle(v, v.renderForOpen(), false));
             }
             if (node instanceof ControlNode c) {
                 if (write && !c.file().writable()) {
@@ -105,10 +105,10 @@ public final class PseudoFs implements FsCallbacks {
             // directories are opened by C; volumes are opened by C itself
             return node instanceof DirNode ? -Errno.EISDIR : -Errno.EINVAL;
         } catch (FsException e) {
-            LOG.warn("open {}: {}", node.name(), e.getMessage());
+            LOG.warn("open {}: {}", node.path(), e.getMessage());
             return -e.errno();
         } catch (RuntimeException e) {
-            LOG.error("open {} failed", node.name(), e);
+            LOG.error("open {} failed", node.path(), e);
             return -Errno.EIO;
         }
     }
@@ -138,12 +138,13 @@ public final class PseudoFs implements FsCallbacks {
         }
         try {
             c.file().write(data);
+            tree.changed();
             return data.length;
         } catch (FsException e) {
-            LOG.warn("write to {}: {}", c.name(), e.getMessage());
+            LOG.warn("write to {}: {}", c.path(), e.getMessage());
             return -e.errno();
         } catch (RuntimeException e) {
-            LOG.error("write to {} failed", c.name(), e);
+            LOG.error("write to {} failed", c.path(), e);
             return -Errno.EIO;
         }
     }
@@ -200,7 +201,7 @@ public final class PseudoFs implements FsCallbacks {
             }
         } catch (FsException e) {
             // a view that cannot be rendered now still exists; its open reports the error
-            LOG.debug("size of {}: {}", node.name(), e.getMessage());
+            LOG.debug("size of {}: {}", node.path(), e.getMessage());
             size = 0;
             kind = KIND_TEXT;
         }

@@ -12,11 +12,17 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Tree {
     private final Map<Long, Node> nodes = new ConcurrentHashMap<>();
     private final AtomicLong nextIno = new AtomicLong(FsCallbacks.ROOT);
+    private final AtomicLong generation = new AtomicLong();
     private final DirNode root;
 
     public Tree() {
-        root = new DirNode(nextIno.getAndIncrement(), "");
+        root = new DirNode(nextIno.getAndIncrement(), "", "");
         nodes.put(root.ino(), root);
+    }
+
+    /** Records that a control file changed something: cached view renderings are stale. */
+    public void changed() {
+        generation.incrementAndGet();
     }
 
     public DirNode root() {
@@ -28,15 +34,15 @@ public final class Tree {
     }
 
     public DirNode mkdir(DirNode parent, String name) {
-        return add(parent, new DirNode(nextIno.getAndIncrement(), name));
+        return add(parent, new DirNode(nextIno.getAndIncrement(), name, path(parent, name)));
     }
 
     public ViewNode view(DirNode parent, String name, ViewNode.Renderer renderer) {
-        return add(parent, new ViewNode(nextIno.getAndIncrement(), name, renderer));
+        return add(parent, new ViewNode(nextIno.getAndIncrement(), name, path(parent, name), renderer, generation::get));
     }
 
     public ControlNode control(DirNode parent, String name, ControlFile file) {
-        return add(parent, new ControlNode(nextIno.getAndIncrement(), name, file));
+        return add(parent, new ControlNode(nextIno.getAndIncrement(), name, path(parent, name), file));
     }
 
     /** A fresh inode number for a node built outside the tree (a volume before it is attached). */
@@ -56,6 +62,10 @@ public final class Tree {
             return true;
         }
         return false;
+    }
+
+    private static String path(DirNode parent, String name) {
+        return parent.path().isEmpty() ? name : parent.path() + "/" + name;
     }
 
     private <N extends Node> N add(DirNode parent, N node) {

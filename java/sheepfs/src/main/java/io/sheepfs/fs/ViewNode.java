@@ -9,6 +9,11 @@ package io.sheepfs.fs;
 public final class ViewNode implements Node {
     /** How long a rendering answers getattr's size before the next stat renders again. */
     static final long SIZE_TTL_NANOS = 1_000_000_000L;
+    /**
+     * An open may take over a rendering this recent, made by the lookup/getattr that precedes
+     * every open (so `cat` renders once, not twice), unless the tree changed since.
+     */
+    static final long OPEN_REUSE_NANOS = 100_000_000L;
 
     /** Produces the view's bytes; failures carry the errno for the open. */
     @FunctionalInterface
@@ -16,18 +21,22 @@ public final class ViewNode implements Node {
         byte[] render() throws FsException;
     }
 
-    private record Cached(byte[] content, long atNanos) {
+    private record Cached(byte[] content, long atNanos, long generation) {
     }
 
     private final long ino;
     private final String name;
+    private final String path;
     private final Renderer renderer;
+    private final java.util.function.LongSupplier generation;
     private volatile Cached cached;
 
-    ViewNode(long ino, String name, Renderer renderer) {
+    ViewNode(long ino, String name, String path, Renderer renderer, java.util.function.LongSupplier generation) {
         this.ino = ino;
         this.name = name;
+        this.path = path;
         this.renderer = renderer;
+        this.generation = generation;
     }
 
     @Override
@@ -41,21 +50,39 @@ public final class ViewNode implements Node {
     }
 
     @Override
+    public String path() {
+        return path;
+    }
+
+    @Override
     public int perm() {
         return 0444;
     }
 
-    /** A fresh rendering (at open); it also refreshes the size seen by getattr. */
+    /**
+     * The content for a new open handle: a fresh rendering, or one made in the last
+     * {@link #OPEN_REUSE_NANOS} with no control-file change since.
+     */
+    byte[] renderForOpen() throws FsException {
+        Cached c = cached;
+        if (c != null && System.nanoTime() - c.atNanos() <= OPEN_REUSE_NANOS && c.generation() == generation.getAsLong()) {
+            return c.content();
+        }
+        return render();
+    }
+
+    /** A fresh rendering; it also refreshes the size seen by getattr. */
     byte[] render() throws FsException {
+        long gen = generation.getAsLong();
         byte[] content = renderer.render();
-        cached = new Cached(content, System.nanoTime());
+        cached = new Cached(content, System.nanoTime(), gen);
         return content;
     }
 
     /** The length of a recent rendering, rendering again when the last one is too old. */
     long size() throws FsException {
         Cached c = cached;
-        if (c == null || System.nanoTime() - c.atNanos() > SIZE_TTL_NANOS) {
+        if (c == null || System.nanoTime() - c.atNanos() > SIZE_TTL_NANOS || c.generation() != generation.getAsLong()) {
             return render().length;
         }
         return c.content().length;

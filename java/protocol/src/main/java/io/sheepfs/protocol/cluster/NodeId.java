@@ -38,9 +38,9 @@ public record NodeId(NodeAddress addr, int port, NodeAddress ioAddr, int ioPort)
         Le.put32(b, off + 36, 0);
     }
 
-    /** dog's "a.b.c.d:port". */
+    /** dog's "a.b.c.d:port" ({@link io.sheepfs.protocol.format.DogFormat#address}). */
     @Override
     public String toString() {
-        return addr + ":" + port;
+        return io.sheepfs.protocol.format.DogFormat.address(addr, port);
     }
 }

@@ -51,11 +51,20 @@ public final class DogFormat {
     }
 
     /**
-     * printf("%.Nf") of a finite double as glibc does it: the exact binary value rounded to N
-     * decimals, ties to even.
+     * printf("%.Nf") as glibc does it: the exact binary value rounded to N decimals, ties to
+     * even; the sign of negative values (and -0.0) is kept even when they round to zero;
+     * "nan", "inf", "-inf" for non-finite values.
      */
     public static String printfFixed(double x, int decimals) {
-        return new BigDecimal(x).setScale(decimals, RoundingMode.HALF_EVEN).toPlainString();
+        if (Double.isNaN(x)) {
+            return Double.doubleToRawLongBits(x) < 0 ? "-nan" : "nan";
+        }
+        if (Double.isInfinite(x)) {
+            return x < 0 ? "-inf" : "inf";
+        }
+        String s = new BigDecimal(x).setScale(decimals, RoundingMode.HALF_EVEN).toPlainString();
+        boolean negative = Double.doubleToRawLongBits(x) < 0;
+        return negative && !s.startsWith("-") ? "-" + s : s;
     }
 
     /** Seconds part of sheep's (sec << 32) | nsec time encoding. */
@@ -89,9 +98,9 @@ public final class DogFormat {
         return Instant.ofEpochSecond(epochSeconds).atZone(zone);
     }
 
-    /** "a.b.c.d:port" (IPv6: textual address + ":port", no brackets). */
+    /** dog's addr_to_str: "a.b.c.d:port" (IPv6: textual address + ":port", no brackets); port 0 is omitted. */
     public static String address(NodeAddress addr, int port) {
-        return addr + ":" + port;
+        return port == 0 ? addr.toString() : addr + ":" + port;
     }
 
     /** Raw-mode (-r) name escaping: whitespace (C isspace) and backslash get a backslash prefix. */

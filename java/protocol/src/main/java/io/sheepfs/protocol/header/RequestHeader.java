@@ -1,9 +1,7 @@
 package io.sheepfs.protocol.header;
 
-import io.sheepfs.protocol.Fields;
 import io.sheepfs.protocol.Le;
 import io.sheepfs.protocol.Opcode;
-import io.sheepfs.protocol.ProtocolException;
 import io.sheepfs.protocol.RequestFlags;
 
 import java.util.Arrays;
@@ -25,13 +23,7 @@ public record RequestHeader(int protoVersion, int opcode, int flags, int epoch, 
     public static final int SIZE = 48;
 
     public RequestHeader {
-        Fields.u8("proto_ver", protoVersion);
-        Fields.u8("opcode", opcode);
-        Fields.u16("flags", flags);
-        Fields.u32("data_length", dataLength);
-        if (union.length() != RequestUnion.SIZE) {
-            throw new ProtocolException("request union must be 32 bytes, got " + union.length());
-        }
+        CommonFields.check(protoVersion, opcode, flags, dataLength, union, RequestUnion.SIZE);
     }
 
     /** A request with the opcode's proto_ver, epoch 0 and id 0. */
@@ -47,27 +39,18 @@ public record RequestHeader(int protoVersion, int opcode, int flags, int epoch, 
 
     /** Decodes 48 bytes at {@code off}. Any byte pattern is a structurally valid header. */
     public static RequestHeader decode(byte[] b, int off) {
-        if (off < 0 || b.length - off < SIZE) {
-            throw new ProtocolException("request header: need 48 bytes, got " + Math.max(0, b.length - off));
-        }
+        CommonFields.requireHeader("request header", b, off);
         return new RequestHeader(Le.u8(b, off), Le.u8(b, off + 1), Le.u16(b, off + 2), Le.i32(b, off + 4),
             Le.i32(b, off + 8), Le.u32(b, off + 12), new UnionBytes(Arrays.copyOfRange(b, off + 16, off + SIZE)));
     }
 
     public static RequestHeader decode(byte[] b) {
-        if (b.length != SIZE) {
-            throw new ProtocolException("request header must be 48 bytes, got " + b.length);
-        }
+        CommonFields.requireExact("request header", b);
         return decode(b, 0);
     }
 
     public void encodeTo(byte[] b, int off) {
-        Le.put8(b, off, protoVersion);
-        Le.put8(b, off + 1, opcode);
-        Le.put16(b, off + 2, flags);
-        Le.put32(b, off + 4, epoch);
-        Le.put32(b, off + 8, id);
-        Le.put32(b, off + 12, dataLength);
+        CommonFields.encode(b, off, protoVersion, opcode, flags, epoch, id, dataLength);
         System.arraycopy(union.raw(), 0, b, off + 16, RequestUnion.SIZE);
     }
 

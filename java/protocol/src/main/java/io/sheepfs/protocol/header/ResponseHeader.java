@@ -1,9 +1,7 @@
 package io.sheepfs.protocol.header;
 
-import io.sheepfs.protocol.Fields;
 import io.sheepfs.protocol.Le;
 import io.sheepfs.protocol.Opcode;
-import io.sheepfs.protocol.ProtocolException;
 import io.sheepfs.protocol.Result;
 
 import java.util.Arrays;
@@ -26,13 +24,7 @@ public record ResponseHeader(int protoVersion, int opcode, int flags, int epoch,
     public static final int SIZE = 48;
 
     public ResponseHeader {
-        Fields.u8("proto_ver", protoVersion);
-        Fields.u8("opcode", opcode);
-        Fields.u16("flags", flags);
-        Fields.u32("data_length", dataLength);
-        if (rest.length() != ResponseUnion.SIZE) {
-            throw new ProtocolException("response union must be 28 bytes, got " + rest.length());
-        }
+        CommonFields.check(protoVersion, opcode, flags, dataLength, rest, ResponseUnion.SIZE);
     }
 
     /** A response as sheep sends it: proto_ver 0, flags 0. */
@@ -46,28 +38,19 @@ public record ResponseHeader(int protoVersion, int opcode, int flags, int epoch,
     }
 
     public static ResponseHeader decode(byte[] b, int off) {
-        if (off < 0 || b.length - off < SIZE) {
-            throw new ProtocolException("response header: need 48 bytes, got " + Math.max(0, b.length - off));
-        }
+        CommonFields.requireHeader("response header", b, off);
         return new ResponseHeader(Le.u8(b, off), Le.u8(b, off + 1), Le.u16(b, off + 2), Le.i32(b, off + 4),
             Le.i32(b, off + 8), Le.u32(b, off + 12), Le.i32(b, off + 16),
             new UnionBytes(Arrays.copyOfRange(b, off + 20, off + SIZE)));
     }
 
     public static ResponseHeader decode(byte[] b) {
-        if (b.length != SIZE) {
-            throw new ProtocolException("response header must be 48 bytes, got " + b.length);
-        }
+        CommonFields.requireExact("response header", b);
         return decode(b, 0);
     }
 
     public void encodeTo(byte[] b, int off) {
-        Le.put8(b, off, protoVersion);
-        Le.put8(b, off + 1, opcode);
-        Le.put16(b, off + 2, flags);
-        Le.put32(b, off + 4, epoch);
-        Le.put32(b, off + 8, id);
-        Le.put32(b, off + 12, dataLength);
+        CommonFields.encode(b, off, protoVersion, opcode, flags, epoch, id, dataLength);
         Le.put32(b, off + 16, result);
         System.arraycopy(rest.raw(), 0, b, off + 20, ResponseUnion.SIZE);
     }

@@ -62,6 +62,16 @@ public final class BTree {
      * the bytes present in {@code node} (from its position).
      */
     public static Header header(ByteBuffer node) {
+        Header h = headerOnly(node);
+        ProtocolException.requireLength("B-tree node", node.remaining(), h.byteLength());
+        return h;
+    }
+
+    /**
+     * Reads and validates only the 8-byte header (magic, depth, entries within capacity), not the
+     * presence of the entries: for dog's 4672-byte "header + B-tree header" inode reads.
+     */
+    public static Header headerOnly(ByteBuffer node) {
         ByteBuffer b = le(node);
         ProtocolException.requireLength("B-tree node header", b.remaining(), HEADER_SIZE);
         int magic = b.getShort(0) & 0xffff;
@@ -77,9 +87,7 @@ public final class BTree {
         if (entries > max) {
             throw new ProtocolException("B-tree node claims " + entries + " entries, max " + max);
         }
-        Header h = new Header(depth, (int) entries);
-        ProtocolException.requireLength("B-tree node", b.remaining(), h.byteLength());
-        return h;
+        return new Header(depth, (int) entries);
     }
 
     /** True if the root area is all-zero in its first word (a hyper index that was never set up). */

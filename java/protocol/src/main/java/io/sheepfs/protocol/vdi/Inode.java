@@ -60,6 +60,31 @@ public record Inode(InodeHeader header, ByteBuffer body) {
         return decode(ByteBuffer.wrap(b));
     }
 
+    /**
+     * The data_vdi_id entries [from, to) that a write of {@code length} bytes at {@code offset}
+     * of the inode object touches, even partially; an empty range (from == to) if none.
+     * Servers use it to find the index entries (and gref entries) an inode write changes.
+     */
+    public record IndexRange(int from, int to) {
+        public boolean isEmpty() {
+            return from >= to;
+        }
+    }
+
+    public static IndexRange indexRange(long offset, long length) {
+        if (offset < 0 || length < 0) {
+            throw new ProtocolException("negative inode write range");
+        }
+        long start = Math.max(offset, DATA_VDI_ID_OFFSET);
+        long end = Math.min(offset + length, GREF_OFFSET);
+        if (start >= end) {
+            return new IndexRange(0, 0);
+        }
+        int from = (int) ((start - DATA_VDI_ID_OFFSET) / 4);
+        int to = (int) ((end - DATA_VDI_ID_OFFSET + 3) / 4);
+        return new IndexRange(from, to);
+    }
+
     /** Number of data_vdi_id entries present in the body. */
     public int indexEntriesAvailable() {
         return Math.min(MAX_DATA_OBJS, body.remaining() / 4);
@@ -101,12 +126,15 @@ public record Inode(InodeHeader header, ByteBuffer body) {
         return b.slice().order(ByteOrder.LITTLE_ENDIAN);
     }
 
-    /** The hyper volume's root node header; ProtocolException if not hyper or malformed. */
+    /**
+     * The hyper volume's root node header (only the 8 header bytes need be present, as in dog's
+     * 4672-byte reads); ProtocolException if not hyper or malformed.
+     */
     public BTree.Header btreeRoot() {
         if (!header.isHyper()) {
             throw new ProtocolException("not a hyper volume");
         }
-        return BTree.header(indexArea());
+        return BTree.headerOnly(indexArea());
     }
 
     /**

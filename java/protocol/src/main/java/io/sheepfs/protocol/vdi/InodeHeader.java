@@ -15,13 +15,23 @@ public record InodeHeader(String name, String tag, long createTime, long snapCti
                           int snapId, int vdiId, int parentVdiId, int btreeCounter) {
     /** Header size: offset of data_vdi_id. */
     public static final int SIZE = 4664;
+    public static final int OFF_NAME = 0;
     public static final int OFF_TAG = 256;
     public static final int OFF_CREATE_TIME = 512;
     public static final int OFF_SNAP_CTIME = 520;
+    public static final int OFF_VM_CLOCK_NSEC = 528;
     public static final int OFF_VDI_SIZE = 536;
+    public static final int OFF_VM_STATE_SIZE = 544;
+    public static final int OFF_COPY_POLICY = 552;
+    public static final int OFF_STORE_POLICY = 553;
+    public static final int OFF_NR_COPIES = 554;
+    public static final int OFF_BLOCK_SIZE_SHIFT = 555;
     public static final int OFF_SNAP_ID = 556;
     public static final int OFF_VDI_ID = 560;
+    public static final int OFF_PARENT_VDI_ID = 564;
     public static final int OFF_BTREE_COUNTER = 568;
+    /** Start of the unused 4092 bytes (former child list), zero. */
+    public static final int OFF_UNUSED = 572;
     public static final int STORE_POLICY_NORMAL = 0;
     public static final int STORE_POLICY_HYPER = 1;
 
@@ -44,11 +54,12 @@ public record InodeHeader(String name, String tag, long createTime, long snapCti
     /** Decodes the header from the first 4664 bytes at {@code off}. */
     public static InodeHeader decode(byte[] b, int off) {
         ProtocolException.requireLength("inode header", b.length - off, SIZE);
-        return new InodeHeader(FixedString.read(b, off, FixedString.NAME_LEN),
-            FixedString.read(b, off + OFF_TAG, FixedString.NAME_LEN), Le.u64(b, off + 512), Le.u64(b, off + 520),
-            Le.u64(b, off + 528), Le.u64(b, off + 536), Le.u64(b, off + 544), Le.u8(b, off + 552),
-            Le.u8(b, off + 553), Le.u8(b, off + 554), Le.u8(b, off + 555), Le.i32(b, off + 556),
-            Le.i32(b, off + 560), Le.i32(b, off + 564), Le.i32(b, off + 568));
+        return new InodeHeader(FixedString.read(b, off + OFF_NAME, FixedString.NAME_LEN),
+            FixedString.read(b, off + OFF_TAG, FixedString.NAME_LEN), Le.u64(b, off + OFF_CREATE_TIME),
+            Le.u64(b, off + OFF_SNAP_CTIME), Le.u64(b, off + OFF_VM_CLOCK_NSEC), Le.u64(b, off + OFF_VDI_SIZE),
+            Le.u64(b, off + OFF_VM_STATE_SIZE), Le.u8(b, off + OFF_COPY_POLICY), Le.u8(b, off + OFF_STORE_POLICY),
+            Le.u8(b, off + OFF_NR_COPIES), Le.u8(b, off + OFF_BLOCK_SIZE_SHIFT), Le.i32(b, off + OFF_SNAP_ID),
+            Le.i32(b, off + OFF_VDI_ID), Le.i32(b, off + OFF_PARENT_VDI_ID), Le.i32(b, off + OFF_BTREE_COUNTER));
     }
 
     public static InodeHeader decode(byte[] b) {
@@ -58,22 +69,22 @@ public record InodeHeader(String name, String tag, long createTime, long snapCti
     /** Writes the 4664 header bytes at {@code off} (the unused area 572..4663 is zeroed). */
     public void encodeTo(byte[] b, int off) {
         ProtocolException.requireLength("inode header buffer", b.length - off, SIZE);
-        FixedString.write(b, off, FixedString.NAME_LEN, name);
+        FixedString.write(b, off + OFF_NAME, FixedString.NAME_LEN, name);
         FixedString.write(b, off + OFF_TAG, FixedString.NAME_LEN, tag);
-        Le.put64(b, off + 512, createTime);
-        Le.put64(b, off + 520, snapCtime);
-        Le.put64(b, off + 528, vmClockNsec);
-        Le.put64(b, off + 536, vdiSize);
-        Le.put64(b, off + 544, vmStateSize);
-        Le.put8(b, off + 552, copyPolicy);
-        Le.put8(b, off + 553, storePolicy);
-        Le.put8(b, off + 554, nrCopies);
-        Le.put8(b, off + 555, blockSizeShift);
-        Le.put32(b, off + 556, snapId);
-        Le.put32(b, off + 560, vdiId);
-        Le.put32(b, off + 564, parentVdiId);
-        Le.put32(b, off + 568, btreeCounter);
-        java.util.Arrays.fill(b, off + 572, off + SIZE, (byte) 0);
+        Le.put64(b, off + OFF_CREATE_TIME, createTime);
+        Le.put64(b, off + OFF_SNAP_CTIME, snapCtime);
+        Le.put64(b, off + OFF_VM_CLOCK_NSEC, vmClockNsec);
+        Le.put64(b, off + OFF_VDI_SIZE, vdiSize);
+        Le.put64(b, off + OFF_VM_STATE_SIZE, vmStateSize);
+        Le.put8(b, off + OFF_COPY_POLICY, copyPolicy);
+        Le.put8(b, off + OFF_STORE_POLICY, storePolicy);
+        Le.put8(b, off + OFF_NR_COPIES, nrCopies);
+        Le.put8(b, off + OFF_BLOCK_SIZE_SHIFT, blockSizeShift);
+        Le.put32(b, off + OFF_SNAP_ID, snapId);
+        Le.put32(b, off + OFF_VDI_ID, vdiId);
+        Le.put32(b, off + OFF_PARENT_VDI_ID, parentVdiId);
+        Le.put32(b, off + OFF_BTREE_COUNTER, btreeCounter);
+        java.util.Arrays.fill(b, off + OFF_UNUSED, off + SIZE, (byte) 0);
     }
 
     /** The 4664 header bytes. */

@@ -3,7 +3,8 @@ package io.sheepfs.server.store;
 import io.sheepfs.protocol.Le;
 import io.sheepfs.protocol.ObjectId;
 import io.sheepfs.protocol.Result;
-import io.sheepfs.server.InodeLayout;
+import io.sheepfs.protocol.vdi.Inode;
+import io.sheepfs.protocol.vdi.InodeHeader;
 import io.sheepfs.server.Reply;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,9 +23,9 @@ import java.util.function.IntUnaryOperator;
  */
 public final class ObjectService {
     private static final Logger LOG = LoggerFactory.getLogger(ObjectService.class);
-    private static final int DATA_VDI_ID = InodeLayout.DATA_VDI_ID;
-    private static final int NR_INDEX = InodeLayout.NR_INDEX;
-    private static final int GREF = InodeLayout.GREF;
+    private static final int DATA_VDI_ID = Inode.DATA_VDI_ID_OFFSET;
+    private static final int NR_INDEX = Inode.MAX_DATA_OBJS;
+    private static final int GREF = Inode.GREF_OFFSET;
 
     private final ObjectStore store;
     private final ObjectLocks locks;
@@ -204,11 +205,11 @@ public final class ObjectService {
             return Reply.of(Result.INVALID_PARMS);
         }
         long inodeOid = ObjectId.inode(ObjectId.vid(oid));
-        byte[] policy = readRaw(inodeOid, InodeLayout.STORE_POLICY, 1);
-        if (policy == null) {
+        byte[] header = readRaw(inodeOid, 0, InodeHeader.SIZE);
+        if (header == null) {
             return Reply.of(Result.NO_OBJ);
         }
-        if (policy[0] != 0) {
+        if (InodeHeader.decode(header).isHyper()) {
             LOG.warn("DISCARD_OBJ on hyper volume object {} is not supported", ObjectId.toHex(oid));
             return Reply.of(Result.NO_SUPPORT);
         }
@@ -225,5 +226,34 @@ public final class ObjectService {
             remove(oid);
         }
         return Reply.of(Result.SUCCESS);
+    }
+
+    /** OIDS_EXIST: the oids of the payload that are missing (answered with NO_OBJ), or SUCCESS. */
+    public Reply oidsExist(byte[] data, int len) {
+        java.io.ByteArrayOutputStream missing = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i + 8 <= len; i += 8) {
+            if (!store.exists(Le.u64(data, i))) {
+                missing.write(data, i, 8);
+            }
+        }
+        return missing.size() == 0 ? Reply.of(Result.SUCCESS) : Reply.data(Result.NO_OBJ, missing.toByteArray());
+    }
+
+    /** GET_HASH: SHA-1 of the whole object, as sheep's plain store computes it for vdi check. */
+    public Reply hash(long oid) throws IOException {
+        long size = objectSize(oid);
+        if (size > Integer.MAX_VALUE - 8) {
+            return Reply.of(Result.INVALID_PARMS);
+        }
+        byte[] b = readRaw(oid, 0, (int) size);
+        if (b == null) {
+            return Reply.of(Result.NO_OBJ);
+        }
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-1").digest(b);
+            return new Reply(Result.SUCCESS, null, new io.sheepfs.protocol.header.HashResponse(digest));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

@@ -5,7 +5,10 @@ import io.sheepfs.protocol.Le;
 import io.sheepfs.protocol.ObjectId;
 import io.sheepfs.protocol.Result;
 import io.sheepfs.protocol.VdiId;
-import io.sheepfs.server.InodeLayout;
+import io.sheepfs.protocol.vdi.BTree;
+import io.sheepfs.protocol.vdi.Inode;
+import io.sheepfs.protocol.vdi.InodeHeader;
+import io.sheepfs.protocol.vdi.VdiAttribute;
 import io.sheepfs.server.Reply;
 import io.sheepfs.server.store.ObjectService;
 import io.sheepfs.server.store.ObjectStore;
@@ -25,13 +28,14 @@ import java.util.function.LongSupplier;
 public final class VdiService {
     private static final Logger LOG = LoggerFactory.getLogger(VdiService.class);
     private static final int NAME_LEN = FixedString.NAME_LEN;
-    /** Bytes of the inode read by a lookup: everything up to btree_counter. */
-    private static final int LOOKUP_HEADER = InodeLayout.BTREE_COUNTER;
+    private static final int DATA_VDI_ID = Inode.DATA_VDI_ID_OFFSET;
+    private static final int GREF = Inode.GREF_OFFSET;
+    private static final int NR_INDEX = Inode.MAX_DATA_OBJS;
+    private static final int INODE_SIZE = ObjectId.INODE_SIZE;
     /** sheepdog_vdi_attr layout (PROTOCOL.md 7.3). */
     static final int ATTR_CTIME = 512;
     static final int ATTR_SNAP_ID = 520;
-    static final int ATTR_KEY = 528;
-    static final byte[] BTREE_ROOT = {0x74, 0x62, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00};
+    static final int ATTR_KEY = VdiAttribute.OFF_KEY;
 
     private final ObjectService objects;
     private final ObjectStore store;
@@ -98,15 +102,11 @@ public final class VdiService {
     // ---------------------------------------------------------------- lookup
 
     private byte[] readHeader(int vid) throws IOException {
-        return objects.readRaw(ObjectId.inode(vid), 0, LOOKUP_HEADER);
+        return objects.readRaw(ObjectId.inode(vid), 0, InodeHeader.SIZE);
     }
 
     private static boolean nameEquals(byte[] inode, byte[] name) {
-        return Arrays.equals(FixedString.bytes(inode, InodeLayout.NAME, NAME_LEN), name);
-    }
-
-    private static boolean isSnapshotInode(byte[] inode) {
-        return Le.u64(inode, InodeLayout.SNAP_CTIME) != 0;
+        return Arrays.equals(FixedString.bytes(inode, 0, NAME_LEN), name);
     }
 
     /** sheep's vdi_lookup without RECYCLE_VID support beyond the plain probe run. */
@@ -165,29 +165,30 @@ public final class VdiService {
             if (!nameEquals(inode, name)) {
                 continue;
             }
-            int inodeVid = (int) Le.u32(inode, InodeLayout.VDI_ID);
-            int inodeSnapId = (int) Le.u32(inode, InodeLayout.SNAP_ID);
+            InodeHeader h = InodeHeader.decode(inode);
+            int inodeVid = h.vdiId();
+            int inodeSnapId = h.snapId();
             if (hasTag) {
-                if (!isSnapshotInode(inode)) {
+                if (!h.isSnapshot()) {
                     workingSeen = true;
                     scan.vid = inodeVid;
                     continue;
                 }
-                byte[] inodeTag = FixedString.bytes(inode, InodeLayout.TAG, NAME_LEN);
+                byte[] inodeTag = FixedString.bytes(inode, InodeHeader.OFF_TAG, NAME_LEN);
                 boolean match = (inodeTag.length > 0 && Arrays.equals(inodeTag, tag)) || snapid == inodeSnapId;
                 if (!match) {
                     continue;
                 }
             } else {
                 scan.nextSnapId = inodeSnapId + 1;
-                if (isSnapshotInode(inode)) {
+                if (h.isSnapshot()) {
                     // the working VDI of this name was deleted
                     scan.vid = inodeVid;
                     scan.result = Result.NO_VDI;
                     return;
                 }
             }
-            scan.createTime = Le.u64(inode, InodeLayout.CREATE_TIME);
+            scan.createTime = h.createTime();
             scan.vid = inodeVid;
             scan.result = Result.SUCCESS;
             return;
@@ -202,7 +203,7 @@ public final class VdiService {
         if (l.result() != Result.SUCCESS) {
             return Reply.vdi(l.result(), 0, 0, 0, 0);
         }
-        VdiState.View s = table.state(l.vid());
+        VdiTable.StateView s = table.state(l.vid());
         int copies = s == null ? defaults.nrCopies() : s.nrCopies();
         int bss = s == null ? defaults.blockSizeShift() : s.blockSizeShift();
         return Reply.vdi(Result.SUCCESS, l.vid(), 0, copies, bss);
@@ -297,24 +298,18 @@ public final class VdiService {
 
     /** A fresh inode as sheep's alloc_inode builds it, without the index. */
     private static byte[] newHeader(NewVdi req, int snapId, int vid, long time, int parent) {
-        byte[] h = new byte[InodeLayout.HEADER_SIZE + 8];
-        System.arraycopy(req.name(), 0, h, InodeLayout.NAME, req.name().length);
-        Le.put64(h, InodeLayout.CREATE_TIME, time);
-        Le.put64(h, InodeLayout.VDI_SIZE, req.size());
-        Le.put8(h, InodeLayout.COPY_POLICY, req.copyPolicy());
-        Le.put8(h, InodeLayout.STORE_POLICY, req.storePolicy());
-        Le.put8(h, InodeLayout.NR_COPIES, req.copies());
-        Le.put8(h, InodeLayout.BLOCK_SIZE_SHIFT, req.blockSizeShift());
-        Le.put32(h, InodeLayout.SNAP_ID, snapId & 0xFFFF_FFFFL);
-        Le.put32(h, InodeLayout.VDI_ID, vid);
-        Le.put32(h, InodeLayout.PARENT_VDI_ID, parent);
+        byte[] h = new byte[InodeHeader.SIZE + BTree.HEADER_SIZE];
+        new InodeHeader("", "", time, 0, 0, req.size(), 0, req.copyPolicy(), req.storePolicy(), req.copies(),
+                req.blockSizeShift(), snapId, vid, parent, 0).encodeTo(h, 0);
+        // the name goes in as the client's bytes, not through a String
+        System.arraycopy(req.name(), 0, h, 0, req.name().length);
         return h;
     }
 
     private int createVdi(NewVdi req, int snapId, int vid, long time) throws IOException {
         byte[] h = newHeader(req, snapId, vid, time, 0);
         if (req.storePolicy() != 0) {
-            System.arraycopy(BTREE_ROOT, 0, h, InodeLayout.DATA_VDI_ID, BTREE_ROOT.length);
+            System.arraycopy(BTree.emptyRoot(), 0, h, DATA_VDI_ID, BTree.HEADER_SIZE);
         }
         return writeInode(vid, h) ? Result.SUCCESS : Result.VDI_WRITE;
     }
@@ -324,14 +319,14 @@ public final class VdiService {
      * for every used entry (sheep's alloc_inode with a base).
      */
     private static byte[] childInode(NewVdi req, int snapId, int vid, long time, int parent, byte[] base) {
-        byte[] n = new byte[InodeLayout.SIZE];
+        byte[] n = new byte[INODE_SIZE];
         byte[] h = newHeader(req, snapId, vid, time, parent);
-        System.arraycopy(h, 0, n, 0, InodeLayout.HEADER_SIZE);
-        System.arraycopy(base, InodeLayout.DATA_VDI_ID, n, InodeLayout.DATA_VDI_ID, 4 * InodeLayout.NR_INDEX);
+        System.arraycopy(h, 0, n, 0, InodeHeader.SIZE);
+        System.arraycopy(base, DATA_VDI_ID, n, DATA_VDI_ID, Inode.DATA_VDI_ID_SIZE);
         if (req.storePolicy() == 0) {
-            for (int i = 0; i < InodeLayout.NR_INDEX; i++) {
-                if (Le.u32(base, InodeLayout.DATA_VDI_ID + 4 * i) != 0) {
-                    int g = InodeLayout.GREF + 8 * i;
+            for (int i = 0; i < NR_INDEX; i++) {
+                if (Le.u32(base, DATA_VDI_ID + 4 * i) != 0) {
+                    int g = GREF + 8 * i;
                     Le.put32(n, g, (Le.u32(base, g) + 1) & 0xFFFF_FFFFL);
                 }
             }
@@ -340,9 +335,9 @@ public final class VdiService {
     }
 
     private static void bumpCounts(byte[] base) {
-        for (int i = 0; i < InodeLayout.NR_INDEX; i++) {
-            if (Le.u32(base, InodeLayout.DATA_VDI_ID + 4 * i) != 0) {
-                int c = InodeLayout.GREF + 8 * i + 4;
+        for (int i = 0; i < NR_INDEX; i++) {
+            if (Le.u32(base, DATA_VDI_ID + 4 * i) != 0) {
+                int c = GREF + 8 * i + 4;
                 Le.put32(base, c, (Le.u32(base, c) + 1) & 0xFFFF_FFFFL);
             }
         }
@@ -353,13 +348,13 @@ public final class VdiService {
         byte[] base;
         l.lock();
         try {
-            base = store.read(ObjectId.inode(req.baseVid()), 0, InodeLayout.SIZE);
+            base = store.read(ObjectId.inode(req.baseVid()), 0, INODE_SIZE);
             if (base == null) {
                 return Result.BASE_VDI_READ;
             }
             bumpCounts(base);
-            byte[] grefs = Arrays.copyOfRange(base, InodeLayout.GREF, InodeLayout.SIZE);
-            if (!store.write(ObjectId.inode(req.baseVid()), InodeLayout.GREF, grefs, 0, grefs.length)) {
+            byte[] grefs = Arrays.copyOfRange(base, GREF, INODE_SIZE);
+            if (!store.write(ObjectId.inode(req.baseVid()), GREF, grefs, 0, grefs.length)) {
                 return Result.BASE_VDI_WRITE;
             }
         } finally {
@@ -375,13 +370,13 @@ public final class VdiService {
         byte[] base;
         l.lock();
         try {
-            base = store.read(baseOid, 0, InodeLayout.SIZE);
+            base = store.read(baseOid, 0, INODE_SIZE);
             if (base == null) {
                 return Result.BASE_VDI_READ;
             }
-            Le.put64(base, InodeLayout.SNAP_CTIME, time);
+            Le.put64(base, InodeHeader.OFF_SNAP_CTIME, time);
             bumpCounts(base);
-            store.create(baseOid, InodeLayout.SIZE, trimmed(base), 0, new byte[0], 0, 0);
+            store.create(baseOid, INODE_SIZE, trimmed(base), 0, new byte[0], 0, 0);
         } finally {
             l.unlock();
         }
@@ -393,7 +388,7 @@ public final class VdiService {
     private int rebaseVdi(NewVdi req, int snapId, int vid, int curVid, long time) throws IOException {
         byte[] t = new byte[8];
         Le.put64(t, 0, time);
-        if (objects.write(ObjectId.inode(curVid), InodeLayout.SNAP_CTIME, t, 8).result() != Result.SUCCESS) {
+        if (objects.write(ObjectId.inode(curVid), InodeHeader.OFF_SNAP_CTIME, t, 8).result() != Result.SUCCESS) {
             return Result.VDI_WRITE;
         }
         return cloneVdi(req, snapId, vid, time);
@@ -412,7 +407,7 @@ public final class VdiService {
         Lock l = objects.locks().forOid(oid).writeLock();
         l.lock();
         try {
-            store.create(oid, InodeLayout.SIZE, trimmed(content), 0, new byte[0], 0, 0);
+            store.create(oid, INODE_SIZE, trimmed(content), 0, new byte[0], 0, 0);
             return true;
         } catch (IOException e) {
             LOG.error("writing inode {} failed: {}", ObjectId.toHex(oid), e.toString());
@@ -434,10 +429,10 @@ public final class VdiService {
         Lock lock = objects.locks().forOid(oid).writeLock();
         lock.lock();
         try {
-            byte[] inode = store.read(oid, 0, InodeLayout.SIZE);
+            byte[] inode = store.read(oid, 0, INODE_SIZE);
             if (inode == null) {
                 LOG.error("cannot find VDI object {}", ObjectId.toHex(oid));
-            } else if (!(Le.u64(inode, InodeLayout.VDI_SIZE) == 0 && inode[0] == 0)) {
+            } else if (!(InodeHeader.decode(inode).vdiSize() == 0 && inode[0] == 0)) {
                 deleteInode(vid, oid, inode);
             }
         } finally {
@@ -448,12 +443,13 @@ public final class VdiService {
     }
 
     private void deleteInode(int vid, long oid, byte[] inode) throws IOException {
-        if (inode[InodeLayout.STORE_POLICY] == 0) {
-            int shift = inode[InodeLayout.BLOCK_SIZE_SHIFT] & 0xff;
+        InodeHeader h = InodeHeader.decode(inode);
+        if (!h.isHyper()) {
+            int shift = h.blockSizeShift();
             long objSize = 1L << shift;
-            long nrObjs = Math.min((Le.u64(inode, InodeLayout.VDI_SIZE) + objSize - 1) >>> shift, InodeLayout.NR_INDEX);
+            long nrObjs = Math.min((h.vdiSize() + objSize - 1) >>> shift, NR_INDEX);
             for (int i = 0; i < nrObjs; i++) {
-                long v = Le.u32(inode, InodeLayout.DATA_VDI_ID + 4 * i);
+                long v = Le.u32(inode, DATA_VDI_ID + 4 * i);
                 if (v != 0) {
                     // sheep refuses to free a VDI whose index dog did not clear, and still answers success
                     LOG.error("vid {} still has objects", Long.toHexString(v));
@@ -470,10 +466,10 @@ public final class VdiService {
         if (inode[0] == 0) {
             return;
         }
-        Le.put64(inode, InodeLayout.VDI_SIZE, 0);
-        Arrays.fill(inode, InodeLayout.NAME, InodeLayout.NAME + NAME_LEN, (byte) 0);
-        Arrays.fill(inode, InodeLayout.HEADER_SIZE, InodeLayout.SIZE, (byte) 0);
-        store.create(oid, InodeLayout.SIZE, trimmed(inode), 0, new byte[0], 0, 0);
+        Le.put64(inode, InodeHeader.OFF_VDI_SIZE, 0);
+        Arrays.fill(inode, 0, NAME_LEN, (byte) 0);
+        Arrays.fill(inode, InodeHeader.SIZE, INODE_SIZE, (byte) 0);
+        store.create(oid, INODE_SIZE, trimmed(inode), 0, new byte[0], 0, 0);
     }
 
     // ---------------------------------------------------------------- GET_VDI_ATTR
@@ -496,7 +492,7 @@ public final class VdiService {
         long attrId = VdiId.fnv1a64(VdiId.FNV1A_64_INIT, attr, 0, 2 * NAME_LEN);
         attrId = VdiId.fnv1a64(attrId, attr, ATTR_SNAP_ID, 4);
         attrId = VdiId.fnv1a64(attrId, attr, ATTR_KEY, NAME_LEN) & 0xFFFF_FFFFL;
-        VdiState.View s = table.state(hashVid);
+        VdiTable.StateView s = table.state(hashVid);
         int copies = s == null ? defaults.nrCopies() : s.nrCopies();
         long end = (attrId - 1) & 0xFFFF_FFFFL;
         int result = Result.NO_OBJ;

@@ -13,12 +13,17 @@ import java.util.TreeMap;
  * small and its operations are O(1) except the snapshots taken for READ_VDIS / GET_VDI_COPIES.
  */
 public final class VdiTable {
+    /** An immutable copy of one vid's state for readers outside the table's lock. */
+    public record StateView(int vid, int nrCopies, int copyPolicy, int blockSizeShift, boolean snapshot,
+                            boolean deleted, int parentVid, int lockState) {
+    }
+
     /** Bytes of a VDI bitmap on the wire (2^24 bits). */
     public static final int BITMAP_BYTES = ObjectId.NR_VDIS / 8;
 
     private final BitSet inUse = new BitSet(ObjectId.NR_VDIS);
     private final BitSet deleted = new BitSet(ObjectId.NR_VDIS);
-    private final Map<Integer, VdiState> states = new TreeMap<>();
+    private final Map<Integer, VdiEntry> states = new TreeMap<>();
 
     public synchronized void clear() {
         inUse.clear();
@@ -40,7 +45,7 @@ public final class VdiTable {
 
     public synchronized void setDeleted(int vid) {
         deleted.set(vid);
-        VdiState s = states.get(vid);
+        VdiEntry s = states.get(vid);
         if (s != null) {
             s.deleted = true;
         }
@@ -59,7 +64,7 @@ public final class VdiTable {
 
     /** sheep's add_vdi_state: insert, or update an existing entry keeping its lock. */
     public synchronized void addState(int vid, int copies, boolean snapshot, int copyPolicy, int bss, int parent) {
-        VdiState s = states.computeIfAbsent(vid, VdiState::new);
+        VdiEntry s = states.computeIfAbsent(vid, VdiEntry::new);
         s.nrCopies = copies;
         s.snapshot = snapshot;
         s.copyPolicy = copyPolicy;
@@ -71,7 +76,7 @@ public final class VdiTable {
 
     /** Marks a vid's data read-only (it became a snapshot), keeping the rest of its state. */
     public synchronized void markSnapshot(int vid, int defaultCopies, int defaultBss) {
-        VdiState s = states.get(vid);
+        VdiEntry s = states.get(vid);
         if (s == null) {
             addState(vid, defaultCopies, true, 0, defaultBss, 0);
         } else {
@@ -79,19 +84,19 @@ public final class VdiTable {
         }
     }
 
-    public synchronized VdiState.View state(int vid) {
-        VdiState s = states.get(vid);
+    public synchronized StateView state(int vid) {
+        VdiEntry s = states.get(vid);
         return s == null ? null : s.view();
     }
 
     public synchronized boolean isSnapshot(int vid) {
-        VdiState s = states.get(vid);
+        VdiEntry s = states.get(vid);
         return s != null && s.snapshot;
     }
 
-    public synchronized List<VdiState.View> allStates() {
-        List<VdiState.View> out = new ArrayList<>(states.size());
-        for (VdiState s : states.values()) {
+    public synchronized List<StateView> allStates() {
+        List<StateView> out = new ArrayList<>(states.size());
+        for (VdiEntry s : states.values()) {
             out.add(s.view());
         }
         return out;
@@ -119,34 +124,32 @@ public final class VdiTable {
      * @return false when the lock cannot be taken (sheep answers VDI_LOCKED)
      */
     public synchronized boolean lock(int vid, int type) {
-        VdiState s = states.get(vid);
+        VdiEntry s = states.get(vid);
         if (s == null) {
             return false;
         }
         if (type == 0) {
-            if (s.lockState != VdiState.LOCK_UNLOCKED) {
+            if (s.lockState != VdiEntry.LOCK_UNLOCKED) {
                 return false;
             }
-            s.lockState = VdiState.LOCK_LOCKED;
+            s.lockState = VdiEntry.LOCK_LOCKED;
             return true;
         }
-        if (type == 1 && s.lockState != VdiState.LOCK_LOCKED) {
-            s.lockState = VdiState.LOCK_SHARED;
-            s.participants = 1;
+        if (type == 1 && s.lockState != VdiEntry.LOCK_LOCKED) {
+            s.lockState = VdiEntry.LOCK_SHARED;
             return true;
         }
         return false;
     }
 
     public synchronized void unlock(int vid, int type) {
-        VdiState s = states.get(vid);
+        VdiEntry s = states.get(vid);
         if (s == null) {
             return;
         }
-        if ((type == 0 && s.lockState == VdiState.LOCK_LOCKED)
-                || (type == 1 && s.lockState == VdiState.LOCK_SHARED)) {
-            s.lockState = VdiState.LOCK_UNLOCKED;
-            s.participants = 0;
+        if ((type == 0 && s.lockState == VdiEntry.LOCK_LOCKED)
+                || (type == 1 && s.lockState == VdiEntry.LOCK_SHARED)) {
+            s.lockState = VdiEntry.LOCK_UNLOCKED;
         }
     }
 }

@@ -1,0 +1,61 @@
+package io.sheepfs.fs;
+
+import io.sheepfs.nativeio.FuseException;
+import io.sheepfs.nativeio.FuseSession;
+import java.net.InetSocketAddress;
+import java.util.function.Consumer;
+
+/**
+ * The production {@link VolumeAttacher}: hands volumes to the native core of a mounted
+ * {@link FuseSession}. The session is bound after mounting (the tree's callbacks are needed to
+ * mount), so until {@link #bind} attaching fails with EIO. Also follows gateway switches.
+ */
+public final class SessionAttacher implements VolumeAttacher, Consumer<InetSocketAddress> {
+    private volatile FuseSession session;
+
+    public void bind(FuseSession s) {
+        this.session = s;
+    }
+
+    @Override
+    public void attach(VolumeNode volume) throws FsException {
+        try {
+            live().attachVolume(volume.ino(), volume.name(), volume.vid());
+        } catch (FuseException e) {
+            throw new FsException(e.errno(), e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void detach(VolumeNode volume) throws FsException {
+        try {
+            live().detachVolume(volume.ino());
+        } catch (FuseException e) {
+            throw new FsException(e.errno(), e.getMessage(), e);
+        }
+    }
+
+    /** config/sheep_info switched the gateway: the data path follows. */
+    @Override
+    public void accept(InetSocketAddress gateway) {
+        FuseSession s = session;
+        if (s == null) {
+            return;
+        }
+        String host = gateway.getAddress() != null ? gateway.getAddress().getHostAddress() : gateway.getHostString();
+        try {
+            s.setGateway(host + ":" + gateway.getPort());
+        } catch (FuseException e) {
+            org.slf4j.LoggerFactory.getLogger(SessionAttacher.class)
+                    .error("volume data path did not follow the gateway switch to {}: {}", gateway, e.getMessage());
+        }
+    }
+
+    private FuseSession live() throws FsException {
+        FuseSession s = session;
+        if (s == null) {
+            throw new FsException(Errno.EIO, "file system not mounted yet");
+        }
+        return s;
+    }
+}

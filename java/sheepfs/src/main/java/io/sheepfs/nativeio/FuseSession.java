@@ -1,0 +1,290 @@
+package io.sheepfs.nativeio;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One FUSE mount served by the native core (libfuse3 low-level, multi-threaded loop).
+ *
+ * <p>Life cycle: {@link #mount} mounts (the kernel sees the mount at once; requests wait until
+ * the loop runs), {@link #start} runs the loop on a thread of its own (or {@link #run} on the
+ * caller's), {@link #unmount} ends it, {@link #close} unmounts if needed, waits for the loop and
+ * frees everything. The JVM owns the signals: install a shutdown hook that calls {@link #close}.
+ *
+ * <p>Volumes: {@link #attachVolume} makes the FUSE inode {@code ino} (chosen by the Java tree,
+ * reported as {@link FsCallbacks#KIND_VOLUME}) serve a VDI's bytes in C, over the session's own
+ * pipelined socket pool to the gateway. All other inodes are served through {@link FsCallbacks}.
+ */
+public final class FuseSession implements AutoCloseable {
+
+    /**
+     * Tuning of the native core.
+     *
+     * @param maxThreads     libfuse worker threads (upcalls for pseudo files may block in Java)
+     * @param cloneFd        one /dev/fuse descriptor per worker
+     * @param maxBackground  kernel's limit of asynchronous requests (readahead, async direct I/O)
+     * @param connections    sockets to the gateway (requests are pipelined on each)
+     * @param maxPiece       split volume requests into pieces of at most this many bytes (0 = per object)
+     * @param writebackCache ask the kernel for writeback caching (for page-cache mode)
+     * @param ioFlusher      PR_SET_IO_FLUSHER on the serving threads (needs CAP_SYS_RESOURCE)
+     * @param maxWrite       bytes per FUSE write request (up to 1 MiB)
+     * @param mountOptions   -o options for libfuse/the kernel (fsname, auto_unmount, allow_other, ro, ...)
+     */
+    public record Options(int maxThreads, boolean cloneFd, int maxBackground, int connections, int maxPiece,
+                          boolean writebackCache, boolean ioFlusher, int maxWrite, List<String> mountOptions) {
+        public Options {
+            mountOptions = List.copyOf(mountOptions);
+            if (maxThreads < 1 || maxBackground < 1 || connections < 1 || maxPiece < 0 || maxWrite < 4096) {
+                throw new IllegalArgumentException("bad FUSE options");
+            }
+        }
+
+        public static Options defaults() {
+            int cpus = Runtime.getRuntime().availableProcessors();
+            return new Options(Math.max(8, 4 * cpus), false, 64, Math.max(2, cpus), 0, false, true, 1 << 20,
+                    List.of("fsname=sheepfs", "subtype=sheepfs", "auto_unmount", "default_permissions"));
+        }
+
+        public Options withMountOptions(List<String> opts) {
+            return new Options(maxThreads, cloneFd, maxBackground, connections, maxPiece, writebackCache, ioFlusher,
+                    maxWrite, opts);
+        }
+
+        public Options withThreads(int threads, boolean clone) {
+            return new Options(threads, clone, maxBackground, connections, maxPiece, writebackCache, ioFlusher,
+                    maxWrite, mountOptions);
+        }
+
+        public Options withConnections(int n, int piece) {
+            return new Options(maxThreads, cloneFd, maxBackground, n, piece, writebackCache, ioFlusher, maxWrite,
+                    mountOptions);
+        }
+
+        public Options withWritebackCache(boolean on) {
+            return new Options(maxThreads, cloneFd, maxBackground, connections, maxPiece, on, ioFlusher, maxWrite,
+                    mountOptions);
+        }
+
+        int[] toNative() {
+            return new int[] {maxThreads, cloneFd ? 1 : 0, maxBackground, connections, maxPiece,
+                writebackCache ? 1 : 0, ioFlusher ? 1 : 0, maxWrite};
+        }
+
+        String[] fuseArgs() {
+            List<String> a = new ArrayList<>();
+            if (!mountOptions.isEmpty()) {
+                a.add("-o");
+                a.add(String.join(",", mountOptions));
+            }
+            return a.toArray(String[]::new);
+        }
+    }
+
+    private final Path mountpoint;
+    private final Object lock = new Object();
+    private long handle;
+    private Thread loop;
+    private volatile boolean running;
+    private volatile int loopResult = -1;
+
+    private FuseSession(Path mountpoint, long handle) {
+        this.mountpoint = mountpoint;
+        this.handle = handle;
+    }
+
+    /**
+     * Mounts. {@code gateways} is "host:port[,host:port...]": the sheep the volume data path talks
+     * to (the next one is tried when a connection fails). Throws with a message that names the
+     * cause (no /dev/fuse, mount point busy, bad address...).
+     */
+    public static FuseSession mount(Path mountpoint, FsCallbacks callbacks, String gateways, Options options)
+            throws IOException {
+        Objects.requireNonNull(callbacks, "callbacks");
+        SheepfsNative.load();
+        Path mp = mountpoint.toAbsolutePath().normalize();
+        long h = nCreate(callbacks, mp.toString(), options.fuseArgs(), gateways, options.toNative());
+        return new FuseSession(mp, h);
+    }
+
+    public Path mountpoint() {
+        return mountpoint;
+    }
+
+    /** Runs the loop on a new non-daemon thread "sheepfs-fuse-loop"; returns at once. */
+    public void start() {
+        synchronized (lock) {
+            if (loop != null) {
+                throw new IllegalStateException("already started");
+            }
+            long h = live();
+            running = true;
+            loop = new Thread(() -> loopResult = nRun(h), "sheepfs-fuse-loop");
+            loop.start();
+        }
+    }
+
+    /** Runs the loop on the calling thread until the file system is unmounted; returns its status. */
+    public int run() {
+        long h;
+        synchronized (lock) {
+            if (loop != null) {
+                throw new IllegalStateException("already started");
+            }
+            h = live();
+            loop = Thread.currentThread();
+            running = true;
+        }
+        loopResult = nRun(h);
+        return loopResult;
+    }
+
+    /** Waits until the loop has ended (after an unmount from here or from outside, e.g. fusermount3 -u). */
+    public void awaitStop() throws InterruptedException {
+        Thread t;
+        synchronized (lock) {
+            t = loop;
+        }
+        if (t != null && t != Thread.currentThread()) {
+            t.join();
+        }
+    }
+
+    /**
+     * Unmounts, which ends the loop. With {@code force} a busy mount (files still open) is
+     * aborted and detached instead of failing with EBUSY.
+     */
+    public void unmount(boolean force) throws FuseException {
+        int e;
+        synchronized (lock) {
+            if (handle == 0) {
+                return;
+            }
+            e = nUnmount(handle, force);
+        }
+        if (e != 0) {
+            throw new FuseException(e, "cannot unmount " + mountpoint);
+        }
+    }
+
+    /**
+     * Attaches the VDI {@code name} (its working VDI when {@code vid} is 0, else exactly that vid;
+     * a snapshot is attached read-only) as inode {@code ino}. The native core resolves the name and
+     * reads the inode itself. ENOENT: no such VDI; EEXIST: ino already attached.
+     */
+    public VolumeInfo attachVolume(long ino, String name, int vid) throws FuseException {
+        byte[] n = name.getBytes(StandardCharsets.UTF_8);
+        int e = nAttach(live(), ino, n, vid);
+        if (e != 0) {
+            throw new FuseException(e, "cannot attach VDI " + name);
+        }
+        return volume(ino).orElseThrow(() -> new FuseException(FuseException.ENOENT, "detached meanwhile: " + name));
+    }
+
+    /**
+     * Detaches inode {@code ino} (ENOENT if nothing is attached there). Lazy: lookups and opens
+     * fail at once, handles already open keep working until they are closed.
+     */
+    public void detachVolume(long ino) throws FuseException {
+        int e = nDetach(live(), ino);
+        if (e != 0) {
+            throw new FuseException(e, "cannot detach volume inode " + ino);
+        }
+    }
+
+    public Optional<VolumeInfo> volume(long ino) {
+        long[] a = nVolumeInfo(live(), ino);
+        return a == null ? Optional.empty() : Optional.of(VolumeInfo.of(ino, a));
+    }
+
+    public FuseStats stats() {
+        return FuseStats.of(nStats(live()));
+    }
+
+    /** Switches the data path to other gateway(s) ("host:port[,...]"); connections are re-made, in-flight requests resent. */
+    public void setGateway(String gateways) throws FuseException {
+        int e = nSetGateway(live(), gateways);
+        if (e != 0) {
+            throw new FuseException(e, "bad gateway address " + gateways);
+        }
+    }
+
+    public String gateway() {
+        return nGateway(live());
+    }
+
+    public boolean isRunning() {
+        Thread t;
+        synchronized (lock) {
+            t = loop;
+        }
+        return running && t != null && (t == Thread.currentThread() || t.isAlive());
+    }
+
+    /** Status the loop returned (0 = ended by an unmount), -1 while it runs or never ran. */
+    public int loopResult() {
+        return loopResult;
+    }
+
+    /** Unmounts (forcibly) if still mounted, waits for the loop, frees the native session. */
+    @Override
+    public void close() throws IOException {
+        Thread t;
+        long h;
+        synchronized (lock) {
+            if (handle == 0) {
+                return;
+            }
+            h = handle;
+            t = loop;
+            nUnmount(h, true);
+        }
+        if (t != null && t != Thread.currentThread()) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for the FUSE loop to end", e);
+            }
+        }
+        synchronized (lock) {
+            handle = 0;
+            running = false;
+        }
+        nDestroy(h);
+    }
+
+    private long live() {
+        synchronized (lock) {
+            if (handle == 0) {
+                throw new IllegalStateException("FUSE session is closed");
+            }
+            return handle;
+        }
+    }
+
+    private static native long nCreate(FsCallbacks cb, String mountpoint, String[] fuseArgs, String gateways,
+                                       int[] config) throws IOException;
+
+    private static native int nRun(long h);
+
+    private static native int nUnmount(long h, boolean force);
+
+    private static native void nDestroy(long h);
+
+    private static native int nAttach(long h, long ino, byte[] name, int vid);
+
+    private static native int nDetach(long h, long ino);
+
+    private static native long[] nVolumeInfo(long h, long ino);
+
+    private static native long[] nStats(long h);
+
+    private static native int nSetGateway(long h, String gateways);
+
+    private static native String nGateway(long h);
+}

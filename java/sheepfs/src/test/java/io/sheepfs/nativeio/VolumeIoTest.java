@@ -1,0 +1,406 @@
+package io.sheepfs.nativeio;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sheepfs.protocol.ObjectId;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Volume I/O through a real mount, served in C over TCP by the real embedded sheep. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class VolumeIoTest {
+    static final int MiB = 1 << 20;
+
+    @TempDir
+    Path tmp;
+    SheepFixture sheep;
+    TestTree tree;
+    FuseSession session;
+    Path mnt;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        FuseTests.requireFuse();
+        start(false);
+    }
+
+    void start(boolean sync) throws IOException {
+        sheep = new SheepFixture(Files.createTempDirectory(tmp, "store"), sync);
+        tree = new TestTree("");
+        mnt = Files.createTempDirectory(tmp, "mnt");
+        session = FuseSession.mount(mnt, tree, sheep.gateway(), FuseSession.Options.defaults());
+        session.start();
+    }
+
+    @AfterEach
+    void tearDown() throws IOException {
+        if (session != null) {
+            session.close();
+        }
+        if (sheep != null) {
+            sheep.close();
+        }
+    }
+
+    VolumeInfo attach(String name) throws FuseException {
+        return session.attachVolume(tree.addVolume(name), name, 0);
+    }
+
+    /** Detaches and attaches again: the index is then what the server has, not what C remembered. */
+    VolumeInfo reattach(String name) throws FuseException {
+        long ino = tree.addVolume(name);
+        session.detachVolume(ino);
+        return session.attachVolume(ino, name, 0);
+    }
+
+    Path vol(String name) {
+        return mnt.resolve("volume").resolve(name);
+    }
+
+    static byte[] random(long seed, int len) {
+        byte[] b = new byte[len];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    static void write(Path p, long off, byte[] data) throws IOException {
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
+            ByteBuffer b = ByteBuffer.wrap(data);
+            while (b.hasRemaining()) {
+                ch.write(b, off + b.position());
+            }
+        }
+    }
+
+    static byte[] read(Path p, long off, int len) throws IOException {
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+            ByteBuffer b = ByteBuffer.allocate(len);
+            while (b.hasRemaining()) {
+                if (ch.read(b, off + b.position()) < 0) {
+                    break;
+                }
+            }
+            return Arrays.copyOf(b.array(), b.position());
+        }
+    }
+
+    @Test
+    void writesAcrossObjectBoundariesReadBackAndReachTheServer() throws Exception {
+        int vid = sheep.create("v1", 64L * MiB, 22, false);
+        VolumeInfo info = attach("v1");
+        assertEquals(vid, info.vid());
+        assertEquals(64L * MiB, info.size());
+        assertEquals(4 * MiB, info.objectSize());
+        assertEquals(64L * MiB, Files.size(vol("v1")));
+
+        // holes read as zeros without a request to the server
+        long before = session.stats().requests();
+        assertArrayEquals(new byte[3 * MiB], read(vol("v1"), 10L * MiB, 3 * MiB));
+        assertEquals(before, session.stats().requests(), "a hole needs no round trip");
+        assertTrue(session.stats().holeSegments() >= 1);
+
+        // 1 MiB crossing the boundary between objects 0 and 1, and 9 MiB spanning objects 2..4
+        byte[] a = random(1, MiB);
+        byte[] b = random(2, 9 * MiB);
+        long offA = 4L * MiB - 300_000;
+        long offB = 8L * MiB + 12_345;
+        write(vol("v1"), offA, a);
+        write(vol("v1"), offB, b);
+        assertArrayEquals(a, read(vol("v1"), offA, a.length));
+        assertArrayEquals(b, read(vol("v1"), offB, b.length));
+
+        // the server has the bytes where sheep keeps them: object idx = off >> 22
+        byte[] obj0tail = sheep.readObject(ObjectId.data(vid, 0), 4 * MiB - 300_000, 300_000);
+        assertArrayEquals(Arrays.copyOf(a, 300_000), obj0tail);
+        byte[] obj1head = sheep.readObject(ObjectId.data(vid, 1), 0, MiB - 300_000);
+        assertArrayEquals(Arrays.copyOfRange(a, 300_000, MiB), obj1head);
+
+        // after a fresh attach (index from the server's inode) everything reads the same
+        VolumeInfo again = reattach("v1");
+        assertEquals(5, again.allocatedObjects(), "objects 0, 1 (first write) and 2, 3, 4 (second)");
+        assertArrayEquals(a, read(vol("v1"), offA, a.length));
+        assertArrayEquals(b, read(vol("v1"), offB, b.length));
+        assertArrayEquals(new byte[MiB], read(vol("v1"), 40L * MiB, MiB));
+        assertEquals(5, session.stats().creates());
+        assertEquals(0, session.stats().errors());
+    }
+
+    @Test
+    void smallObjectsAndASizeThatIsNotAMultipleOfThem() throws Exception {
+        long size = 5L * MiB + 12_345;
+        int vid = sheep.create("odd", size, 20, false);
+        VolumeInfo info = attach("odd");
+        assertEquals(MiB, info.objectSize());
+        assertEquals(size, Files.size(vol("odd")));
+        byte[] all = random(3, (int) size);
+        write(vol("odd"), 0, all);
+        assertArrayEquals(all, read(vol("odd"), 0, (int) size + 4096), "reads stop at the end");
+        // object 5 is the partial last one; its first bytes are at 5 MiB
+        assertArrayEquals(Arrays.copyOfRange(all, 5 * MiB, 5 * MiB + 12_345),
+                sheep.readObject(ObjectId.data(vid, 5), 0, 12_345));
+        assertArrayEquals(Arrays.copyOfRange(all, 3 * MiB + 7, 3 * MiB + 107),
+                sheep.readObject(ObjectId.data(vid, 3), 7, 100));
+        // writing at or past the end fails; a write crossing it is cut short
+        assertThrows(IOException.class, () -> write(vol("odd"), size, new byte[10]));
+        try (FileChannel ch = FileChannel.open(vol("odd"), StandardOpenOption.WRITE)) {
+            assertEquals(5, ch.write(ByteBuffer.wrap(new byte[] {9, 9, 9, 9, 9, 9, 9, 9}), size - 5));
+        }
+        reattach("odd");
+        byte[] tail = read(vol("odd"), size - 10, 10);
+        assertArrayEquals(new byte[] {all[(int) size - 10], all[(int) size - 9], all[(int) size - 8],
+            all[(int) size - 7], all[(int) size - 6], 9, 9, 9, 9, 9}, tail);
+    }
+
+    @Test
+    void aCloneReadsItsParentAndCopiesOnWrite() throws Exception {
+        long size = 32L * MiB;
+        int base = sheep.create("base", size, 22, false);
+        attach("base");
+        byte[] a = random(4, 12 * MiB);
+        write(vol("base"), 0, a);
+        session.detachVolume(tree.addVolume("base"));
+        int working = sheep.snapshot("base", size, base); // base's vid is now the snapshot
+        assertNotEquals(base, working);
+        int clone = sheep.cloneOf("child", size, base);
+
+        VolumeInfo ci = attach("child");
+        assertEquals(clone, ci.vid());
+        assertEquals(3, ci.allocatedObjects(), "inherited entries count as data");
+        assertArrayEquals(a, read(vol("child"), 0, a.length), "a clone reads its parent's objects");
+        long cow = session.stats().cowCreates();
+        byte[] b = random(5, 2 * MiB);
+        write(vol("child"), 3L * MiB, b); // objects 0 and 1, partially: copy-on-write
+        assertEquals(cow + 2, session.stats().cowCreates());
+        byte[] expect = a.clone();
+        System.arraycopy(b, 0, expect, 3 * MiB, b.length);
+        assertArrayEquals(expect, read(vol("child"), 0, a.length));
+        reattach("child");
+        assertArrayEquals(expect, read(vol("child"), 0, a.length));
+        // the snapshot keeps the parent's data
+        assertArrayEquals(Arrays.copyOfRange(a, 3 * MiB, 4 * MiB),
+                sheep.readObject(ObjectId.data(base, 0), 3 * MiB, MiB));
+        assertArrayEquals(Arrays.copyOfRange(a, 4 * MiB, 5 * MiB), sheep.readObject(ObjectId.data(base, 1), 0, MiB));
+        // and it can be attached (read-only) by vid
+        long snapIno = tree.addVolume("base@1");
+        VolumeInfo si = session.attachVolume(snapIno, "base", base);
+        assertTrue(si.snapshot());
+        assertArrayEquals(a, read(vol("base@1"), 0, a.length));
+        assertThrows(IOException.class, () -> write(vol("base@1"), 0, new byte[512])); // EROFS
+    }
+
+    @Test
+    void aSnapshotTakenElsewhereWhileWritingLosesNothing() throws Exception {
+        long size = 16L * MiB;
+        int vid = sheep.create("live", size, 22, false);
+        attach("live");
+        byte[] a = random(6, 6 * MiB);
+        write(vol("live"), 0, a);
+        int working = sheep.snapshot("live", size, vid); // as dog would, while we are attached
+        byte[] b = random(7, 2 * MiB);
+        write(vol("live"), MiB, b); // READONLY -> reload -> copy-on-write, not EIO
+        assertTrue(session.stats().readonlyRetries() >= 1);
+        assertTrue(session.stats().reloads() >= 1);
+        assertEquals(working, session.volume(tree.addVolume("live")).orElseThrow().vid());
+        byte[] expect = a.clone();
+        System.arraycopy(b, 0, expect, MiB, b.length);
+        assertArrayEquals(expect, read(vol("live"), 0, a.length));
+        reattach("live");
+        assertArrayEquals(expect, read(vol("live"), 0, a.length));
+        assertArrayEquals(Arrays.copyOfRange(a, MiB, 3 * MiB), sheep.readObject(ObjectId.data(vid, 0), MiB, 2 * MiB),
+                "the snapshot keeps the old data");
+        assertEquals(0, session.stats().errors());
+    }
+
+    @Test
+    void hyperVolumesReadAndWrite() throws Exception {
+        long size = 128L * MiB;
+        sheep.create("hyper", size, 22, true);
+        VolumeInfo info = attach("hyper");
+        assertTrue(info.hyper());
+        byte[] a = random(8, 3 * MiB);
+        long off = 51L * MiB; // objects 12 and 13
+        write(vol("hyper"), off, a);
+        byte[] c = random(9, MiB);
+        write(vol("hyper"), 2L * MiB, c); // object 0, inserted before 11 and 12 in the B-tree
+        assertArrayEquals(a, read(vol("hyper"), off, a.length));
+        VolumeInfo again = reattach("hyper");
+        assertEquals(3, again.allocatedObjects());
+        assertArrayEquals(a, read(vol("hyper"), off, a.length));
+        assertArrayEquals(c, read(vol("hyper"), 2L * MiB, MiB));
+        assertArrayEquals(new byte[MiB], read(vol("hyper"), 100L * MiB, MiB));
+    }
+
+    @Test
+    void concurrentFirstWritesToOneObjectLoseNothing() throws Exception {
+        sheep.create("race", 16L * MiB, 22, false);
+        attach("race");
+        int writers = 8, block = 256 * 1024;
+        ExecutorService ex = Executors.newFixedThreadPool(writers);
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<?>> fs = new ArrayList<>();
+        for (int i = 0; i < writers; i++) {
+            int k = i;
+            fs.add(ex.submit(() -> {
+                go.await();
+                write(vol("race"), 4L * MiB + (long) k * block, random(100 + k, block)); // all in object 1
+                return null;
+            }));
+        }
+        go.countDown();
+        for (Future<?> f : fs) {
+            f.get();
+        }
+        ex.shutdown();
+        reattach("race");
+        for (int i = 0; i < writers; i++) {
+            assertArrayEquals(random(100 + i, block), read(vol("race"), 4L * MiB + (long) i * block, block),
+                    "block " + i);
+        }
+        assertEquals(1, session.stats().creates(), "one create for the object; the others waited and wrote");
+    }
+
+    @Test
+    void directWritersToOneFileOverlap() throws Exception {
+        tearDown();
+        start(true); // durable writes take long enough for overlap to show
+        sheep.create("par", 64L * MiB, 22, false);
+        attach("par");
+        write(vol("par"), 0, new byte[16 * MiB]); // allocate first: overlap is about plain writes
+        int writers = 4;
+        ExecutorService ex = Executors.newFixedThreadPool(writers);
+        List<Future<?>> fs = new ArrayList<>();
+        for (int i = 0; i < writers; i++) {
+            int k = i;
+            fs.add(ex.submit(() -> {
+                try (FileChannel ch = FileChannel.open(vol("par"), StandardOpenOption.WRITE)) {
+                    byte[] d = random(k, 64 * 1024);
+                    for (int n = 0; n < 40; n++) {
+                        ch.write(ByteBuffer.wrap(d), (long) k * 4 * MiB + (long) n * 64 * 1024);
+                    }
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : fs) {
+            f.get();
+        }
+        ex.shutdown();
+        long peak = session.stats().writesPeak();
+        assertTrue(peak >= 2, "direct writes to one file were serialized (peak " + peak + ")");
+        for (int i = 0; i < writers; i++) {
+            assertArrayEquals(random(i, 64 * 1024), read(vol("par"), (long) i * 4 * MiB + 39L * 64 * 1024, 64 * 1024));
+        }
+    }
+
+    static String run(String... cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), String.join(" ", cmd) + ": " + out);
+        return out.trim();
+    }
+
+    @Test
+    void holesShowInBlocksAndSeekSoCpKeepsThemSparse() throws Exception {
+        sheep.create("sparse", 64L * MiB, 22, false);
+        attach("sparse");
+        byte[] d = random(12, MiB);
+        write(vol("sparse"), 20L * MiB, d); // object 5 only
+        assertEquals(String.valueOf(4 * MiB / 512), run("stat", "-c", "%b", vol("sparse").toString()),
+                "st_blocks = the allocated object");
+        Path copy = tmp.resolve("copy");
+        run("cp", "--sparse=always", vol("sparse").toString(), copy.toString()); // SEEK_DATA/SEEK_HOLE
+        assertEquals(64L * MiB, Files.size(copy));
+        long copied = Long.parseLong(run("stat", "-c", "%b", copy.toString())) * 512;
+        assertTrue(copied <= 4L * MiB, "the copy kept the holes (" + copied + " bytes allocated)");
+        assertArrayEquals(d, read(copy, 20L * MiB, MiB));
+        assertArrayEquals(new byte[MiB], read(copy, 30L * MiB, MiB));
+    }
+
+    @Test
+    void punchingAHoleDiscardsWholeObjectsAndZeroesPartialOnes() throws Exception {
+        int vid = sheep.create("punch", 32L * MiB, 22, false);
+        attach("punch");
+        byte[] d = random(13, 12 * MiB);
+        write(vol("punch"), 0, d);
+        // all of object 1 and the first 1 MiB of object 2
+        run("fallocate", "--punch-hole", "--keep-size", "-o", String.valueOf(4 * MiB), "-l", String.valueOf(5 * MiB),
+                vol("punch").toString());
+        assertEquals(1, session.stats().discards());
+        byte[] expect = d.clone();
+        Arrays.fill(expect, 4 * MiB, 9 * MiB, (byte) 0);
+        assertArrayEquals(expect, read(vol("punch"), 0, d.length));
+        VolumeInfo again = reattach("punch");
+        assertEquals(2, again.allocatedObjects(), "objects 0 and 2 remain, 1 was discarded");
+        assertArrayEquals(expect, read(vol("punch"), 0, d.length));
+        assertEquals(8 * MiB / 512 * 1L, Long.parseLong(run("stat", "-c", "%b", vol("punch").toString())));
+        assertArrayEquals(new byte[MiB], sheep.readObject(io.sheepfs.protocol.ObjectId.data(vid, 2), 0, MiB));
+    }
+
+    @Test
+    void theDataPathRidesOutASheepRestartAndFollowsGatewaySwitches() throws Exception {
+        sheep.create("rs", 16L * MiB, 22, false);
+        attach("rs");
+        byte[] d = random(14, 8 * MiB);
+        write(vol("rs"), 0, d);
+        sheep.restart(); // every pooled connection is dropped by the server
+        assertArrayEquals(d, read(vol("rs"), 0, d.length), "reconnected and read");
+        byte[] e = random(15, MiB);
+        write(vol("rs"), 10L * MiB, e);
+        assertTrue(session.stats().reconnects() >= 1);
+
+        String good = session.gateway();
+        session.setGateway("127.0.0.1:1"); // nobody listens there: I/O fails with EIO, after retries
+        assertEquals("127.0.0.1:1", session.gateway());
+        IOException io = assertThrows(IOException.class, () -> read(vol("rs"), 0, 4096));
+        assertTrue(session.stats().connectFailures() >= 1, io.toString());
+        session.setGateway(good);
+        assertArrayEquals(e, read(vol("rs"), 10L * MiB, MiB));
+        assertEquals(FuseException.EINVAL,
+                assertThrows(FuseException.class, () -> session.setGateway("no port")).errno());
+    }
+
+    @Test
+    void attachErrorsAndDetachRules() throws Exception {
+        FuseException e = assertThrows(FuseException.class, () -> attach("missing"));
+        assertEquals(FuseException.ENOENT, e.errno());
+        sheep.create("d", 8L * MiB, 22, false);
+        long ino = tree.addVolume("d");
+        session.attachVolume(ino, "d", 0);
+        assertEquals(FuseException.EEXIST,
+                assertThrows(FuseException.class, () -> session.attachVolume(ino, "d", 0)).errno());
+        write(vol("d"), 0, random(11, 4096));
+        try (FileChannel ch = FileChannel.open(vol("d"), StandardOpenOption.READ)) {
+            session.detachVolume(ino); // lazy: the open handle keeps working
+            tree.removeVolume("d");
+            assertFalse(session.volume(ino).isPresent());
+            ByteBuffer b = ByteBuffer.allocate(4096);
+            assertEquals(4096, ch.read(b, 0));
+            assertArrayEquals(random(11, 4096), b.array());
+            assertThrows(IOException.class, () -> FileChannel.open(vol("d"), StandardOpenOption.READ).close());
+        }
+        assertEquals(FuseException.ENOENT, assertThrows(FuseException.class, () -> session.detachVolume(ino)).errno());
+    }
+}

@@ -1,0 +1,638 @@
+/* libfuse3 low-level operations. Volumes are served here in C (no upcall per read/write); every
+ * other inode is Java's, reached through FsCallbacks upcalls. One small function per op, all
+ * state in the sfs_ctx behind fuse_req_userdata (libfuse example/passthrough_ll.c style). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <linux/fuse.h> /* struct fuse_open_out, FOPEN_PARALLEL_DIRECT_WRITES (libfuse 3.14 has no field) */
+
+#include "ctx.h"
+#include "jni_util.h"
+
+#ifndef FOPEN_PARALLEL_DIRECT_WRITES
+#define FOPEN_PARALLEL_DIRECT_WRITES (1 << 6)
+#endif
+
+#define VOL_FH_BIT (UINT64_C(1) << 63)
+#define KIND_VOLUME 4
+#define ATTR_LEN 7
+#define VOL_TIMEOUT 1.0 /* a volume's size is stable; pseudo files are never cached */
+
+struct vhandle {
+	struct sfs_vt_entry *ent;
+	struct sfs_vol *vol;
+};
+
+struct dirh {
+	uint32_t n;
+	char **names;
+	uint64_t *inos;
+	uint32_t *modes;
+};
+
+static struct sfs_ctx *ctx_of(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+
+/* ------------------------------------------------------------------ volume table */
+
+static struct sfs_vt_entry *vt_find(struct sfs_ctx *ctx, uint64_t ino)
+{
+	for (struct sfs_vt_entry *e = ctx->vt[ino % SFS_VT_BUCKETS]; e; e = e->next)
+		if (e->ino == ino)
+			return e;
+	return NULL;
+}
+
+void sfs_vt_entry_put(struct sfs_vt_entry *e)
+{
+	if (atomic_fetch_sub(&e->refs, 1) == 1) {
+		sfs_vol_put(e->vol);
+		free(e);
+	}
+}
+
+struct sfs_vol *sfs_vt_get(struct sfs_ctx *ctx, uint64_t ino)
+{
+	struct sfs_vol *v = NULL;
+	pthread_rwlock_rdlock(&ctx->vt_lock);
+	struct sfs_vt_entry *e = vt_find(ctx, ino);
+	if (e) {
+		v = e->vol;
+		sfs_vol_get(v);
+	}
+	pthread_rwlock_unlock(&ctx->vt_lock);
+	return v;
+}
+
+/* Volumes: size from the inode, blocks from the allocated objects (so cp --sparse sees holes). */
+static void volume_attr(struct sfs_ctx *ctx, struct stat *st)
+{
+	struct sfs_vol *v = sfs_vt_get(ctx, st->st_ino);
+	if (v == NULL)
+		return;
+	struct sfs_vol_info vi;
+	sfs_vol_info(v, &vi);
+	st->st_size = (off_t)vi.size;
+	uint64_t bytes = vi.allocated * vi.object_size;
+	if (bytes > vi.size)
+		bytes = vi.size;
+	st->st_blocks = (blkcnt_t)((bytes + 511) / 512);
+	st->st_blksize = 1 << 20;
+	sfs_vol_put(v);
+}
+
+/* ------------------------------------------------------------------ upcall helpers */
+
+/* Decodes FsCallbacks' long[] attributes. Returns 0, or the errno Java returned. */
+static int attr_decode(struct sfs_ctx *ctx, JNIEnv *env, jlongArray arr, struct stat *st, int *kind)
+{
+	if (arr == NULL)
+		return EIO;
+	jsize n = (*env)->GetArrayLength(env, arr);
+	jlong a[ATTR_LEN] = { 0 };
+	if (n == 1) {
+		(*env)->GetLongArrayRegion(env, arr, 0, 1, a);
+		return a[0] > 0 && a[0] < 4096 ? (int)a[0] : EIO;
+	}
+	if (n < ATTR_LEN)
+		return EIO;
+	(*env)->GetLongArrayRegion(env, arr, 0, ATTR_LEN, a);
+	memset(st, 0, sizeof(*st));
+	st->st_ino = (ino_t)a[0];
+	*kind = (int)a[1];
+	st->st_mode = (mode_t)a[2];
+	st->st_size = (off_t)a[3];
+	st->st_nlink = (nlink_t)a[4];
+	st->st_mtim.tv_sec = (time_t)a[5];
+	st->st_atim = st->st_ctim = st->st_mtim;
+	st->st_blocks = (blkcnt_t)a[6];
+	st->st_uid = getuid();
+	st->st_gid = getgid();
+	st->st_blksize = 4096;
+	if (*kind == KIND_VOLUME)
+		volume_attr(ctx, st);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ ops */
+
+static void op_init(void *userdata, struct fuse_conn_info *conn)
+{
+	struct sfs_ctx *ctx = userdata;
+	/* only ask what the kernel offers: on 3.14 an unsupported want fails the mount */
+	unsigned want = FUSE_CAP_ASYNC_READ | FUSE_CAP_ASYNC_DIO | FUSE_CAP_PARALLEL_DIROPS;
+	if (ctx->cfg.writeback_cache)
+		want |= FUSE_CAP_WRITEBACK_CACHE;
+	conn->want |= conn->capable & want;
+	conn->want &= ~(conn->capable & (FUSE_CAP_SPLICE_READ | FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE));
+	unsigned mw = ctx->cfg.max_write > 0 ? (unsigned)ctx->cfg.max_write : 1u << 20;
+	conn->max_write = mw; /* libfuse caps it to its buffer (1 MiB + header) */
+	conn->max_readahead = mw;
+	if (ctx->cfg.max_background > 0) {
+		conn->max_background = (unsigned)ctx->cfg.max_background;
+		conn->congestion_threshold = (unsigned)ctx->cfg.max_background * 3 / 4;
+	}
+}
+
+static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct sfs_ctx *ctx = ctx_of(req);
+	JNIEnv *env = sfs_env(ctx);
+	if (env == NULL) {
+		fuse_reply_err(req, EIO);
+		return;
+	}
+	struct fuse_entry_param e;
+	int kind = 0, err = EIO;
+	memset(&e, 0, sizeof(e));
+	SFS_LOCAL_FRAME(env, 8)
+	{
+		size_t len = strlen(name);
+		jbyteArray jname = (*env)->NewByteArray(env, (jsize)len);
+		if (jname == NULL) {
+			err = ENOMEM;
+			sfs_exception(ctx, env, "lookup");
+		} else {
+			(*env)->SetByteArrayRegion(env, jname, 0, (jsize)len, (const jbyte *)name);
+			jlongArray r = (*env)->CallObjectMethod(env, ctx->cb, ctx->mid.lookup, (jlong)parent, jname);
+			err = sfs_exception(ctx, env, "lookup") ? EIO : attr_decode(ctx, env, r, &e.attr, &kind);
+		}
+	}
+	if (err) {
+		fuse_reply_err(req, err);
+		return;
+	}
+	e.ino = e.attr.st_ino;
+	e.generation = 1;
+	e.attr_timeout = e.entry_timeout = kind == KIND_VOLUME ? VOL_TIMEOUT : 0.0;
+	fuse_reply_entry(req, &e);
+}
+
+static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct sfs_ctx *ctx = ctx_of(req);
+	JNIEnv *env = sfs_env(ctx);
+	struct stat st;
+	int kind = 0, err = EIO;
+	if (env == NULL) {
+		fuse_reply_err(req, EIO);
+		return;
+	}
+	SFS_LOCAL_FRAME(env, 4)
+	{
+		jlongArray r = (*env)->CallObjectMethod(env, ctx->cb, ctx->mid.getattr, (jlong)ino);
+		err = sfs_exception(ctx, env, "getattr") ? EIO : attr_decode(ctx, env, r, &st, &kind);
+	}
+	if (err)
+		fuse_reply_err(req, err);
+	else
+		fuse_reply_attr(req, &st, kind == KIND_VOLUME ? VOL_TIMEOUT : 0.0);
+}
+
+static void dirh_free(struct dirh *d)
+{
+	if (d == NULL)
+		return;
+	for (uint32_t i = 0; i < d->n; i++)
+		free(d->names[i]);
+	free(d->names);
+	free(d->inos);
+	free(d->modes);
+	free(d);
+}
+
+/* The listing is taken once at opendir: readdir then serves stable offsets from it. */
+static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct sfs_ctx *ctx = ctx_of(req);
+	JNIEnv *env = sfs_env(ctx);
+	int err = EIO;
+	struct dirh *d = NULL;
+	if (env == NULL) {
+		fuse_reply_err(req, EIO);
+		return;
+	}
+	SFS_LOCAL_FRAME(env, 16)
+	{
+		err = 0;
+		jobject de = (*env)->CallObjectMethod(env, ctx->cb, ctx->mid.readdir, (jlong)ino);
+		if (sfs_exception(ctx, env, "readdir")) {
+			err = EIO;
+		} else if (de == NULL) {
+			err = ENOTDIR;
+		} else {
+			/* record accessors: each call checked before the next JNI call */
+			jobjectArray names = (*env)->CallObjectMethod(env, de, ctx->mid.de_names);
+			jlongArray inos = sfs_exception(ctx, env, "readdir") ? NULL : (*env)->CallObjectMethod(env, de, ctx->mid.de_inos);
+			jintArray modes = sfs_exception(ctx, env, "readdir") ? NULL : (*env)->CallObjectMethod(env, de, ctx->mid.de_modes);
+			bool threw = sfs_exception(ctx, env, "readdir");
+			jsize n = !threw && names && inos && modes ? (*env)->GetArrayLength(env, names) : -1;
+			if (n < 0 || (*env)->GetArrayLength(env, inos) != n || (*env)->GetArrayLength(env, modes) != n) {
+				err = EIO;
+			} else {
+				d = calloc(1, sizeof(*d));
+				if (d) {
+					d->names = calloc((size_t)n + 1, sizeof(char *));
+					d->inos = calloc((size_t)n + 1, sizeof(uint64_t));
+					d->modes = calloc((size_t)n + 1, sizeof(uint32_t));
+				}
+				if (d == NULL || d->names == NULL || d->inos == NULL || d->modes == NULL) {
+					err = ENOMEM;
+				} else {
+					jlong *il = malloc(sizeof(jlong) * ((size_t)n + 1));
+					jint *ml = malloc(sizeof(jint) * ((size_t)n + 1));
+					if (il == NULL || ml == NULL) {
+						err = ENOMEM;
+					} else {
+						(*env)->GetLongArrayRegion(env, inos, 0, n, il);
+						(*env)->GetIntArrayRegion(env, modes, 0, n, ml);
+						for (jsize i = 0; i < n && err == 0; i++) {
+							jbyteArray b = (*env)->GetObjectArrayElement(env, names, i);
+							jsize bl = b ? (*env)->GetArrayLength(env, b) : 0;
+							char *s = malloc((size_t)bl + 1);
+							if (s == NULL) {
+								err = ENOMEM;
+							} else {
+								if (bl > 0)
+									(*env)->GetByteArrayRegion(env, b, 0, bl, (jbyte *)s);
+								s[bl] = '\0';
+								d->names[d->n] = s;
+								d->inos[d->n] = (uint64_t)il[i];
+								d->modes[d->n] = (uint32_t)ml[i];
+								d->n++;
+							}
+							if (b)
+								(*env)->DeleteLocalRef(env, b); /* one per entry: don't let a long listing fill the frame */
+						}
+					}
+					free(il);
+					free(ml);
+				}
+			}
+		}
+	}
+	if (err) {
+		dirh_free(d);
+		fuse_reply_err(req, err);
+		return;
+	}
+	fi->fh = (uint64_t)(uintptr_t)d;
+	if (fuse_reply_open(req, fi) == -ENOENT)
+		dirh_free(d);
+}
+
+static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
+{
+	struct dirh *d = (struct dirh *)(uintptr_t)fi->fh;
+	char *buf = malloc(size);
+	size_t used = 0;
+	if (buf == NULL) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	/* offsets: 1 = ".", 2 = "..", 3.. = entries */
+	for (off_t i = off; i < (off_t)d->n + 2; i++) {
+		struct stat st;
+		const char *name;
+		memset(&st, 0, sizeof(st));
+		if (i == 0) {
+			name = ".";
+			st.st_ino = ino;
+			st.st_mode = S_IFDIR;
+		} else if (i == 1) {
+			name = "..";
+			st.st_ino = FUSE_ROOT_ID;
+			st.st_mode = S_IFDIR;
+		} else {
+			name = d->names[i - 2];
+			st.st_ino = d->inos[i - 2];
+			st.st_mode = d->modes[i - 2];
+		}
+		size_t need = fuse_add_direntry(req, buf + used, size - used, name, &st, i + 1);
+		if (need > size - used)
+			break;
+		used += need;
+	}
+	fuse_reply_buf(req, buf, used);
+	free(buf);
+}
+
+static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	dirh_free((struct dirh *)(uintptr_t)fi->fh);
+	fuse_reply_err(req, 0);
+}
+
+/* libfuse 3.14's fuse_file_info has no parallel_direct_writes bit: send the kernel's struct. */
+static void reply_open_flags(fuse_req_t req, uint64_t fh, uint32_t open_flags)
+{
+	struct fuse_open_out arg;
+	memset(&arg, 0, sizeof(arg));
+	arg.fh = fh;
+	arg.open_flags = open_flags;
+	struct iovec iov = { .iov_base = &arg, .iov_len = sizeof(arg) };
+	fuse_reply_iov(req, &iov, 1);
+}
+
+static void open_volume(fuse_req_t req, struct sfs_ctx *ctx, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	int policy = 0;
+	JNIEnv *env = sfs_env(ctx);
+	if (env != NULL) {
+		SFS_LOCAL_FRAME(env, 2)
+		{
+			jint p = (*env)->CallIntMethod(env, ctx->cb, ctx->mid.open_policy, (jlong)ino);
+			policy = sfs_exception(ctx, env, "volumeOpenPolicy") ? 0 : p;
+		}
+		}
+	struct vhandle *h = calloc(1, sizeof(*h));
+	if (h == NULL) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	pthread_rwlock_rdlock(&ctx->vt_lock);
+	struct sfs_vt_entry *e = vt_find(ctx, ino);
+	if (e) {
+		atomic_fetch_add(&e->refs, 1);
+		h->ent = e;
+		h->vol = e->vol;
+	}
+	pthread_rwlock_unlock(&ctx->vt_lock);
+	if (e == NULL) {
+		free(h);
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	uint64_t fh = (uint64_t)(uintptr_t)h | VOL_FH_BIT;
+	if (policy == 1) {
+		fi->fh = fh;
+		fi->keep_cache = 1;
+		fuse_reply_open(req, fi);
+	} else {
+		/* direct I/O; and overlapping writers are not serialized by the kernel */
+		reply_open_flags(req, fh, FOPEN_DIRECT_IO | FOPEN_PARALLEL_DIRECT_WRITES);
+	}
+}
+
+static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct sfs_ctx *ctx = ctx_of(req);
+	struct sfs_vol *v = sfs_vt_get(ctx, ino);
+	if (v != NULL) {
+		sfs_vol_put(v);
+		open_volume(req, ctx, ino, fi);
+		return;
+	}
+	JNIEnv *env = sfs_env(ctx);
+	jlong h = -EIO;
+	if (env != NULL) {
+		SFS_LOCAL_FRAME(env, 2)
+		{
+			jlong r = (*env)->CallLongMethod(env, ctx->cb, ctx->mid.open, (jlong)ino, (jint)fi->flags);
+			h = sfs_exception(ctx, env, "open") ? -EIO : r;
+		}
+		}
+	if (h < 0) {
+		fuse_reply_err(req, (int)-h);
+		return;
+	}
+	fi->fh = (uint64_t)h;
+	fi->direct_io = 1; /* views are rendered at open: their size is known only then */
+	fuse_reply_open(req, fi);
+}
+
+static void vol_read_done(struct sfs_vreq *r, int err)
+{
+	fuse_req_t req = r->arg;
+	if (err)
+		fuse_reply_err(req, err);
+	else
+		fuse_reply_buf(req, r->buf, r->len);
+	sfs_vreq_free(r);
+}
+
+static void vol_write_done(struct sfs_vreq *r, int err)
+{
+	fuse_req_t req = r->arg;
+	if (err)
+		fuse_reply_err(req, err);
+	else
+		fuse_reply_write(req, r->len);
+	sfs_vreq_free(r);
+}
+
+static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
+{
+	struct sfs_ctx *ctx = ctx_of(req);
+	if (fi->fh & VOL_FH_BIT) {
+		struct vhandle *h = (struct vhandle *)(uintptr_t)(fi->fh & ~VOL_FH_BIT);
+		int e = sfs_vol_io(h->vol, false, (uint64_t)off, size, NULL, vol_read_done, req);
+		if (e)
+			fuse_reply_err(req, e);
+		return;
+	}
+	JNIEnv *env = sfs_env(ctx);
+	if (env == NULL) {
+		fuse_reply_err(req, EIO);
+		return;
+	}
+	char *buf = NULL;
+	jsize n = 0;
+	int err = EIO;
+	SFS_LOCAL_FRAME(env, 2)
+	{
+		err = 0;
+		jbyteArray r = (*env)->CallObjectMethod(env, ctx->cb, ctx->mid.read, (jlong)fi->fh, (jlong)off,
+							(jint)(size > INT32_MAX ? INT32_MAX : size));
+		if (sfs_exception(ctx, env, "read") || r == NULL) {
+			err = EIO;
+		} else {
+			n = (*env)->GetArrayLength(env, r);
+			if ((size_t)n > size)
+				n = (jsize)size;
+			buf = malloc(n > 0 ? (size_t)n : 1);
+			if (buf == NULL)
+				err = ENOMEM;
+			else if (n > 0)
+				(*env)->GetByteArrayRegion(env, r, 0, n, (jbyte *)buf);
+		}
+	}
+	if (err)
+		fuse_reply_err(req, err);
+	else
+		fuse_reply_buf(req, buf, (size_t)n);
+	free(buf);
+}
+
+static void op_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t size, off_t off,
+		     struct fuse_file_info *fi)
+{
+	struct sfs_ctx *ctx = ctx_of(req);
+	if (fi->fh & VOL_FH_BIT) {
+		struct vhandle *h = (struct vhandle *)(uintptr_t)(fi->fh & ~VOL_FH_BIT);
+		if ((uint64_t)off >= sfs_vol_size(h->vol) && size > 0) {
+			fuse_reply_err(req, ENOSPC); /* a volume has a fixed size */
+			return;
+		}
+		int e = sfs_vol_io(h->vol, true, (uint64_t)off, size, data, vol_write_done, req);
+		if (e)
+			fuse_reply_err(req, e);
+		return;
+	}
+	JNIEnv *env = sfs_env(ctx);
+	if (env == NULL) {
+		fuse_reply_err(req, EIO);
+		return;
+	}
+	jint r = -EIO;
+	SFS_LOCAL_FRAME(env, 2)
+	{
+		jbyteArray jb = (*env)->NewByteArray(env, (jsize)size);
+		if (jb != NULL) {
+			(*env)->SetByteArrayRegion(env, jb, 0, (jsize)size, (const jbyte *)data);
+			jint c = (*env)->CallIntMethod(env, ctx->cb, ctx->mid.write, (jlong)fi->fh, (jlong)off, jb);
+			r = sfs_exception(ctx, env, "write") ? -EIO : c;
+		} else {
+			sfs_exception(ctx, env, "write");
+			r = -ENOMEM;
+		}
+	}
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_write(req, (size_t)r > size ? size : (size_t)r);
+}
+
+static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set, struct fuse_file_info *fi)
+{
+	struct sfs_ctx *ctx = ctx_of(req);
+	if (to_set & FUSE_SET_ATTR_SIZE) {
+		struct sfs_vol *v = sfs_vt_get(ctx, ino);
+		if (v != NULL) {
+			bool same = (uint64_t)attr->st_size == sfs_vol_size(v);
+			sfs_vol_put(v);
+			if (!same) {
+				fuse_reply_err(req, EPERM); /* resizing is dog's business, not a truncate */
+				return;
+			}
+		} else {
+			JNIEnv *env = sfs_env(ctx);
+			jint r = EIO;
+			if (env != NULL) {
+				SFS_LOCAL_FRAME(env, 2)
+				{
+					jint c = (*env)->CallIntMethod(env, ctx->cb, ctx->mid.truncate, (jlong)ino,
+								       (jlong)attr->st_size);
+					r = sfs_exception(ctx, env, "truncate") ? EIO : c;
+				}
+						}
+			if (r != 0) {
+				fuse_reply_err(req, r > 0 ? r : EIO);
+				return;
+			}
+		}
+	}
+	/* other attributes (times, modes) are fixed: answer with the current ones */
+	op_getattr(req, ino, fi);
+}
+
+static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct sfs_ctx *ctx = ctx_of(req);
+	if (fi->fh & VOL_FH_BIT) {
+		struct vhandle *h = (struct vhandle *)(uintptr_t)(fi->fh & ~VOL_FH_BIT);
+		sfs_vt_entry_put(h->ent);
+		free(h);
+		fuse_reply_err(req, 0);
+		return;
+	}
+	JNIEnv *env = sfs_env(ctx);
+	if (env != NULL) {
+		SFS_LOCAL_FRAME(env, 2)
+		{
+			(*env)->CallVoidMethod(env, ctx->cb, ctx->mid.release, (jlong)fi->fh);
+			sfs_exception(ctx, env, "release");
+		}
+		}
+	fuse_reply_err(req, 0);
+}
+
+static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	fuse_reply_err(req, 0);
+}
+
+/* A write is answered only once sheep acknowledged it, and sheep acknowledges durable data:
+ * nothing is left to flush when fsync arrives. */
+static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
+{
+	fuse_reply_err(req, 0);
+}
+
+static void op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence, struct fuse_file_info *fi)
+{
+	if (!(fi->fh & VOL_FH_BIT) || (whence != SEEK_DATA && whence != SEEK_HOLE)) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	struct vhandle *h = (struct vhandle *)(uintptr_t)(fi->fh & ~VOL_FH_BIT);
+	int64_t r = off < 0 ? -ENXIO : sfs_vol_seek(h->vol, (uint64_t)off, whence == SEEK_DATA);
+	if (r < 0)
+		fuse_reply_err(req, (int)-r);
+	else
+		fuse_reply_lseek(req, (off_t)r);
+}
+
+/* PUNCH_HOLE discards (the file behaves like a sparse file); preallocation means nothing on a
+ * thin-provisioned volume and is refused rather than faked. */
+static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, off_t len,
+			 struct fuse_file_info *fi)
+{
+	if (!(fi->fh & VOL_FH_BIT)) {
+		fuse_reply_err(req, EOPNOTSUPP);
+		return;
+	}
+	if (mode != (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE) || off < 0 || len <= 0) {
+		fuse_reply_err(req, EOPNOTSUPP);
+		return;
+	}
+	struct vhandle *h = (struct vhandle *)(uintptr_t)(fi->fh & ~VOL_FH_BIT);
+	fuse_reply_err(req, sfs_vol_discard(h->vol, (uint64_t)off, (uint64_t)len));
+}
+
+static void op_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct statvfs sv;
+	memset(&sv, 0, sizeof(sv));
+	sv.f_bsize = 4096;
+	sv.f_frsize = 4096;
+	sv.f_namemax = 255;
+	fuse_reply_statfs(req, &sv);
+}
+
+const struct fuse_lowlevel_ops sfs_fuse_ops = {
+	.init = op_init,
+	.lookup = op_lookup,
+	.getattr = op_getattr,
+	.setattr = op_setattr,
+	.opendir = op_opendir,
+	.readdir = op_readdir,
+	.releasedir = op_releasedir,
+	.open = op_open,
+	.read = op_read,
+	.write = op_write,
+	.flush = op_flush,
+	.release = op_release,
+	.fsync = op_fsync,
+	.lseek = op_lseek,
+	.fallocate = op_fallocate,
+	.statfs = op_statfs,
+};

@@ -1,0 +1,399 @@
+/* Socket pool tests against a small sheep-like peer on loopback: out-of-order answers matched by
+ * id, resending after a dropped connection, a malformed answer, an unreachable gateway. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "pool.h"
+#include "sd_proto.h"
+
+#define CHECK(c)                                                                      \
+	do {                                                                          \
+		if (!(c)) {                                                           \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c); \
+			exit(1);                                                      \
+		}                                                                     \
+	} while (0)
+
+enum mode { ANSWER_REVERSED, DROP_FIRST_CONNECTION, BAD_ID_FIRST };
+
+struct peer {
+	int lfd;
+	int port;
+	enum mode mode;
+	int batch;          /* answer after this many requests, in reverse order */
+	atomic_int conns;
+	atomic_int stop;
+	pthread_t thr;
+	pthread_t serving[16]; /* one thread per connection: a pool keeps several open at once */
+};
+
+struct serve_arg {
+	struct peer *p;
+	int fd, nconn;
+};
+
+static int read_full(int fd, void *buf, size_t len)
+{
+	size_t got = 0;
+	while (got < len) {
+		ssize_t n = read(fd, (char *)buf + got, len - got);
+		if (n <= 0)
+			return -1;
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+static int write_full(int fd, const void *buf, size_t len)
+{
+	size_t put = 0;
+	while (put < len) {
+		ssize_t n = write(fd, (const char *)buf + put, len - put);
+		if (n <= 0)
+			return -1;
+		put += (size_t)n;
+	}
+	return 0;
+}
+
+/* The data a READ_OBJ of (oid, offset, len) gets back: a function of all three. */
+static uint8_t pattern(uint64_t oid, uint32_t off, uint32_t i)
+{
+	return (uint8_t)(oid * 31 + off * 7 + i);
+}
+
+struct pending {
+	struct sd_req req;
+};
+
+static void serve(struct peer *p, int fd, int nconn)
+{
+	struct pending *q = calloc((size_t)p->batch, sizeof(*q));
+	int n = 0, total = 0;
+	uint8_t h[SD_HEADER_SIZE];
+	for (;;) {
+		if (read_full(fd, h, sizeof(h)) != 0)
+			break;
+		sd_req_decode(h, sizeof(h), &q[n].req);
+		if (q[n].req.flags & SD_FLAG_CMD_WRITE) {
+			uint8_t *skip = malloc(q[n].req.data_length + 1);
+			int r = read_full(fd, skip, q[n].req.data_length);
+			free(skip);
+			if (r)
+				break;
+		}
+		n++;
+		total++;
+		if (p->mode == DROP_FIRST_CONNECTION && nconn == 1 && total == 5)
+			break; /* vanish with requests in flight */
+		if (n < p->batch)
+			continue;
+		for (int k = n - 1; k >= 0; k--) {
+			struct sd_rsp rsp;
+			memset(&rsp, 0, sizeof(rsp));
+			rsp.opcode = q[k].req.opcode;
+			rsp.id = q[k].req.id;
+			if (p->mode == BAD_ID_FIRST && nconn == 1)
+				rsp.id ^= 0x5a5a0000u; /* an id nobody asked for */
+			struct sd_obj_args oa;
+			sd_req_get_obj(&q[k].req, &oa);
+			uint32_t dl = q[k].req.opcode == SD_OP_READ_OBJ ? q[k].req.data_length : 0;
+			rsp.data_length = dl;
+			uint8_t out[SD_HEADER_SIZE];
+			sd_rsp_encode(&rsp, out);
+			uint8_t *data = malloc(dl + 1);
+			for (uint32_t i = 0; i < dl; i++)
+				data[i] = pattern(oa.oid, oa.offset, i);
+			int r = write_full(fd, out, sizeof(out)) || write_full(fd, data, dl);
+			free(data);
+			if (r)
+				goto out;
+		}
+		n = 0;
+	}
+out:
+	free(q);
+	close(fd);
+}
+
+static void *serve_main(void *arg)
+{
+	struct serve_arg *a = arg;
+	serve(a->p, a->fd, a->nconn);
+	free(a);
+	return NULL;
+}
+
+static void *peer_main(void *arg)
+{
+	struct peer *p = arg;
+	while (!atomic_load(&p->stop)) {
+		int fd = accept(p->lfd, NULL, NULL);
+		if (fd < 0)
+			break;
+		int nconn = atomic_fetch_add(&p->conns, 1) + 1;
+		struct serve_arg *a = malloc(sizeof(*a));
+		CHECK(a != NULL && nconn <= 16);
+		*a = (struct serve_arg){ p, fd, nconn };
+		CHECK(pthread_create(&p->serving[nconn - 1], NULL, serve_main, a) == 0);
+	}
+	return NULL;
+}
+
+static void peer_start_on(struct peer *p, enum mode m, int batch, int port)
+{
+	memset(p, 0, sizeof(*p));
+	p->mode = m;
+	p->batch = batch;
+	p->lfd = socket(AF_INET, SOCK_STREAM, 0);
+	int one = 1;
+	setsockopt(p->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+				 .sin_port = htons((uint16_t)port) };
+	socklen_t al = sizeof(a);
+	CHECK(bind(p->lfd, (struct sockaddr *)&a, sizeof(a)) == 0);
+	CHECK(listen(p->lfd, 8) == 0);
+	CHECK(getsockname(p->lfd, (struct sockaddr *)&a, &al) == 0);
+	p->port = ntohs(a.sin_port);
+	CHECK(pthread_create(&p->thr, NULL, peer_main, p) == 0);
+}
+
+static void peer_start(struct peer *p, enum mode m, int batch)
+{
+	peer_start_on(p, m, batch, 0);
+}
+
+static void peer_stop(struct peer *p)
+{
+	atomic_store(&p->stop, 1);
+	shutdown(p->lfd, SHUT_RDWR);
+	close(p->lfd);
+	pthread_join(p->thr, NULL);
+	/* the pool was destroyed first: its connections are closed and every server thread ends */
+	for (int i = 0; i < atomic_load(&p->conns); i++)
+		pthread_join(p->serving[i], NULL);
+}
+
+struct waiter {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int left;
+};
+
+static void on_done(struct sfs_io *io)
+{
+	struct waiter *w = io->arg;
+	pthread_mutex_lock(&w->mu);
+	w->left--;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+/* Submits n reads of different objects at once, then checks each got its own data. */
+static void run_reads(struct sfs_pool *pool, int n, int expect_err)
+{
+	struct sfs_io *ios = calloc((size_t)n, sizeof(*ios));
+	uint8_t **bufs = calloc((size_t)n, sizeof(*bufs));
+	struct waiter w = { .left = n };
+	pthread_mutex_init(&w.mu, NULL);
+	pthread_cond_init(&w.cv, NULL);
+	for (int i = 0; i < n; i++) {
+		struct sd_req req;
+		uint32_t len = 512 + (uint32_t)i * 37;
+		bufs[i] = malloc(len);
+		sd_req_read_obj(&req, sd_data_oid(0x123, (uint32_t)i), (uint32_t)i * 3, len);
+		sd_req_encode(&req, ios[i].hdr);
+		ios[i].rbuf = bufs[i];
+		ios[i].rlen = len;
+		ios[i].done = on_done;
+		ios[i].arg = &w;
+		sfs_pool_submit(pool, &ios[i]);
+	}
+	pthread_mutex_lock(&w.mu);
+	while (w.left > 0)
+		pthread_cond_wait(&w.cv, &w.mu);
+	pthread_mutex_unlock(&w.mu);
+	for (int i = 0; i < n; i++) {
+		if (expect_err) {
+			CHECK(ios[i].err == EIO);
+		} else {
+			if (ios[i].err != 0)
+				fprintf(stderr, "request %d: err %d after %u attempts\n", i, ios[i].err, ios[i].attempts);
+			CHECK(ios[i].err == 0);
+			CHECK(ios[i].result == SD_RES_SUCCESS);
+			CHECK(ios[i].rsp_len == ios[i].rlen);
+			for (uint32_t k = 0; k < ios[i].rlen; k++)
+				CHECK(bufs[i][k] == pattern(sd_data_oid(0x123, (uint32_t)i), (uint32_t)i * 3, k));
+		}
+		free(bufs[i]);
+	}
+	free(bufs);
+	free(ios);
+	pthread_cond_destroy(&w.cv);
+	pthread_mutex_destroy(&w.mu);
+}
+
+static struct sfs_pool *pool_for(int port, unsigned conns)
+{
+	char gw[64];
+	snprintf(gw, sizeof(gw), "127.0.0.1:%d", port);
+	struct sfs_pool_cfg cfg = { .connections = conns, .connect_timeout_ms = 1000, .max_attempts = 3 };
+	struct sfs_pool *p = sfs_pool_create(&cfg, gw);
+	CHECK(p != NULL);
+	return p;
+}
+
+static void test_parse(void)
+{
+	struct sfs_gateway g[4];
+	CHECK(sfs_parse_gateways("127.0.0.1:7000", g, 4) == 1);
+	CHECK(strcmp(g[0].host, "127.0.0.1") == 0 && strcmp(g[0].port, "7000") == 0);
+	CHECK(sfs_parse_gateways("a:1,[::1]:7001,host.example:65535", g, 4) == 3);
+	CHECK(strcmp(g[1].host, "::1") == 0 && strcmp(g[1].port, "7001") == 0);
+	CHECK(sfs_parse_gateways("", g, 4) < 0);
+	CHECK(sfs_parse_gateways("nocolon", g, 4) < 0);
+	CHECK(sfs_parse_gateways("h:0", g, 4) < 0);
+	CHECK(sfs_parse_gateways("h:65536", g, 4) < 0);
+	CHECK(sfs_parse_gateways("h:12x", g, 4) < 0);
+	CHECK(sfs_parse_gateways("h:1,", g, 4) < 0);
+	CHECK(sfs_parse_gateways("a:1,b:2,c:3,d:4,e:5", g, 4) < 0);
+	CHECK(sfs_parse_gateways("[::1:7000", g, 4) < 0);
+}
+
+static void test_out_of_order(void)
+{
+	struct peer p;
+	peer_start(&p, ANSWER_REVERSED, 8);
+	struct sfs_pool *pool = pool_for(p.port, 1); /* one connection: all 400 pipelined on it */
+	run_reads(pool, 400, 0);
+	struct sfs_pool_stats st;
+	sfs_pool_stats(pool, &st);
+	CHECK(st.requests == 400 && st.failed == 0 && st.inflight == 0);
+	sfs_pool_destroy(pool);
+	peer_stop(&p);
+}
+
+static void test_resend_after_drop(void)
+{
+	struct peer p;
+	peer_start(&p, DROP_FIRST_CONNECTION, 1);
+	struct sfs_pool *pool = pool_for(p.port, 1);
+	run_reads(pool, 40, 0);
+	struct sfs_pool_stats st;
+	sfs_pool_stats(pool, &st);
+	CHECK(st.reconnects >= 1 && st.resent >= 1 && st.failed == 0);
+	sfs_pool_destroy(pool);
+	peer_stop(&p);
+}
+
+static void test_malformed_answer(void)
+{
+	struct peer p;
+	peer_start(&p, BAD_ID_FIRST, 1);
+	struct sfs_pool *pool = pool_for(p.port, 1);
+	run_reads(pool, 10, 0);
+	struct sfs_pool_stats st;
+	sfs_pool_stats(pool, &st);
+	CHECK(st.malformed >= 1 && st.failed == 0);
+	sfs_pool_destroy(pool);
+	peer_stop(&p);
+}
+
+static void test_unreachable(void)
+{
+	struct peer p;
+	peer_start(&p, ANSWER_REVERSED, 1);
+	int port = p.port;
+	peer_stop(&p); /* nobody listens there now */
+	struct sfs_pool *pool = pool_for(port, 2);
+	run_reads(pool, 5, 1);
+	struct sfs_pool_stats st;
+	sfs_pool_stats(pool, &st);
+	CHECK(st.connect_failures >= 1 && st.failed == 5);
+	sfs_pool_destroy(pool);
+}
+
+static void test_failover(void)
+{
+	struct peer dead, live;
+	peer_start(&dead, ANSWER_REVERSED, 1);
+	int dport = dead.port;
+	peer_stop(&dead);
+	peer_start(&live, ANSWER_REVERSED, 4);
+	char gw[64];
+	snprintf(gw, sizeof(gw), "127.0.0.1:%d,127.0.0.1:%d", dport, live.port);
+	struct sfs_pool_cfg cfg = { .connections = 2 };
+	struct sfs_pool *pool = sfs_pool_create(&cfg, gw);
+	CHECK(pool != NULL);
+	run_reads(pool, 64, 0);
+	sfs_pool_destroy(pool);
+	peer_stop(&live);
+}
+
+struct late_start {
+	struct peer *p;
+	int port;
+};
+
+static void *start_late(void *arg)
+{
+	struct late_start *ls = arg;
+	usleep(300 * 1000);
+	peer_start_on(ls->p, ANSWER_REVERSED, 1, ls->port);
+	return NULL;
+}
+
+/* The gateway comes up while requests wait: they are sent once it answers, none fails. */
+static void test_retry_until_up(void)
+{
+	struct peer p;
+	peer_start(&p, ANSWER_REVERSED, 1);
+	int port = p.port;
+	peer_stop(&p);
+	char gw[64];
+	snprintf(gw, sizeof(gw), "127.0.0.1:%d", port);
+	struct sfs_pool_cfg cfg = { .connections = 1, .connect_retries = 6, .retry_base_ms = 50 };
+	struct sfs_pool *pool = sfs_pool_create(&cfg, gw);
+	CHECK(pool != NULL);
+	struct late_start ls = { &p, port };
+	pthread_t t;
+	CHECK(pthread_create(&t, NULL, start_late, &ls) == 0);
+	run_reads(pool, 20, 0);
+	pthread_join(t, NULL);
+	struct sfs_pool_stats st;
+	sfs_pool_stats(pool, &st);
+	CHECK(st.failed == 0 && st.connect_failures >= 1);
+	sfs_pool_destroy(pool);
+	peer_stop(&p);
+}
+
+int main(void)
+{
+	signal(SIGPIPE, SIG_IGN); /* the peer writes to connections the pool has dropped */
+	fprintf(stderr, "-- test_parse\n");
+	test_parse();
+	fprintf(stderr, "-- test_out_of_order\n");
+	test_out_of_order();
+	fprintf(stderr, "-- test_resend_after_drop\n");
+	test_resend_after_drop();
+	fprintf(stderr, "-- test_malformed_answer\n");
+	test_malformed_answer();
+	fprintf(stderr, "-- test_unreachable\n");
+	test_unreachable();
+	fprintf(stderr, "-- test_failover\n");
+	test_failover();
+	fprintf(stderr, "-- test_retry_until_up\n");
+	test_retry_until_up();
+	printf("pool tests passed\n");
+	return 0;
+}

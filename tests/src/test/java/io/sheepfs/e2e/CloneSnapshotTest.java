@@ -1,0 +1,98 @@
+package io.sheepfs.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import io.sheepfs.client.SheepClient;
+import io.sheepfs.client.VdiRef;
+import io.sheepfs.protocol.ObjectId;
+import io.sheepfs.protocol.vdi.Inode;
+import java.io.RandomAccessFile;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A snapshot taken by another client while the volume is attached and written, and a clone of it:
+ * writes keep succeeding (copy-on-write after READONLY) and the snapshot keeps the old bytes.
+ */
+class CloneSnapshotTest {
+    static final int MIB = 1 << 20;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void snapshotAndCloneKeepTheParentsDataAfterWrites() throws Exception {
+        try (SheepfsMount m = SheepfsMount.local(dir)) {
+            m.createAndAttach("base", "64M");
+            byte[] a = pattern('A', 9 * MIB);
+            byte[] b = pattern('B', 9 * MIB);
+            byte[] c = pattern('C', 9 * MIB);
+            write(m.path("volume/base"), MIB, a);
+            String[] hp = m.read("config/sheep_info").strip().split(":");
+            try (SheepClient cl = SheepClient.connect(new InetSocketAddress(hp[0], Integer.parseInt(hp[1])))) {
+                VdiRef snap = cl.snapshot("base", "before");
+                // the attached volume is now stale: the write must reload and copy-on-write
+                write(m.path("volume/base"), MIB, b);
+                assertArrayEquals(b, read(m.path("volume/base"), MIB, b.length), "working VDI lost the new write");
+                assertArrayEquals(a, readFromServer(cl, snap.vid(), MIB, a.length), "snapshot changed by a later write");
+
+                VdiRef clone = cl.cloneVdi(snap.vid(), "child");
+                m.control("vdi/mount", "child\n");
+                assertArrayEquals(a, read(m.path("volume/child"), MIB, a.length), "clone does not show its parent's data");
+                write(m.path("volume/child"), 2 * MIB, c);
+                byte[] want = a.clone();
+                System.arraycopy(c, 0, want, MIB, c.length - MIB);
+                assertArrayEquals(Arrays.copyOf(want, a.length), read(m.path("volume/child"), MIB, a.length));
+                assertArrayEquals(a, readFromServer(cl, snap.vid(), MIB, a.length), "clone's write reached the snapshot");
+                assertArrayEquals(b, read(m.path("volume/base"), MIB, b.length), "clone's write reached its sibling");
+                assertArrayEquals(Arrays.copyOf(want, a.length), readFromServer(cl, clone.vid(), MIB, a.length));
+            }
+        }
+    }
+
+    static byte[] pattern(char tag, int n) {
+        byte[] x = new byte[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (byte) (i % 4096 == 0 ? tag : (i * 31 + tag));
+        }
+        return x;
+    }
+
+    static void write(Path vol, long off, byte[] data) throws Exception {
+        try (RandomAccessFile f = new RandomAccessFile(vol.toFile(), "rw")) {
+            f.seek(off);
+            f.write(data);
+            f.getFD().sync();
+        }
+    }
+
+    static byte[] read(Path vol, long off, int n) throws Exception {
+        try (RandomAccessFile f = new RandomAccessFile(vol.toFile(), "r")) {
+            byte[] x = new byte[n];
+            f.seek(off);
+            f.readFully(x);
+            return x;
+        }
+    }
+
+    /** Reads a VDI's bytes object by object, following its index (holes are zeros). */
+    static byte[] readFromServer(SheepClient c, int vid, long off, int n) throws Exception {
+        Inode inode = c.readInode(vid);
+        int objSize = 1 << inode.header().blockSizeShift();
+        byte[] out = new byte[n];
+        for (long p = off; p < off + n; ) {
+            int idx = (int) (p / objSize);
+            int in = (int) (p % objSize);
+            int len = (int) Math.min(objSize - in, off + n - p);
+            int owner = inode.lookup(idx);
+            if (owner != 0) {
+                System.arraycopy(c.readObject(ObjectId.data(owner, idx), in, len), 0, out, (int) (p - off), len);
+            }
+            p += len;
+        }
+        return out;
+    }
+}
