@@ -13,7 +13,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Bad input to the control files gets a clean errno (seen here as the IOException's strerror text)
@@ -23,13 +22,14 @@ import org.junit.jupiter.api.io.TempDir;
 class BadInputTest {
     static final String ENOENT = "No such file or directory";
     static final String EINVAL = "Invalid argument";
+    static final String ENAMETOOLONG = "File name too long";
 
-    @TempDir
     Path dir;
     SheepfsMount m;
 
     @BeforeAll
     void mount() throws Exception {
+        dir = Files.createTempDirectory("sheepfs-badinput-");
         m = SheepfsMount.local(dir);
         m.createAndAttach("good", "16M");
     }
@@ -37,6 +37,7 @@ class BadInputTest {
     @AfterAll
     void unmount() throws Exception {
         m.close();
+        Sh.run(60, "rm", "-rf", dir.toString());
     }
 
     private String errno(String file, byte[] data) {
@@ -62,21 +63,30 @@ class BadInputTest {
 
     @Test
     void shellMetacharactersAreOnlyData() throws IOException {
-        Path canary = dir.resolve("pwned");
-        String name = "x; touch " + canary + " $(touch " + canary + ") `touch " + canary + "`";
-        assertTrue(errno("vdi/mount", (name + "\n").getBytes()).contains(ENOENT));
-        assertTrue(errno("vdi/create", ("a|b 1G;touch " + canary).getBytes()).contains(EINVAL));
+        // sheepfs runs in this test's working directory: a relative 'touch' would land here
+        Path canary = Path.of("pwned").toAbsolutePath();
+        Files.deleteIfExists(canary);
+        String name = "x;touch pwned $(touch pwned) `touch pwned` |touch pwned & *?<>'\"";
+        assertErrno(ENOENT, "vdi/mount", (name + "\n").getBytes(StandardCharsets.UTF_8));
+        assertErrno(EINVAL, "vdi/create", "a|b 1G;touch pwned".getBytes());
+        // with a '/' it cannot be a file name under volume/
+        assertErrno(EINVAL, "vdi/mount", "../../etc/passwd\n".getBytes());
         assertFalse(Files.exists(canary), "a name was executed");
         assertStillServing();
     }
 
     @Test
     void newlinesNonUtf8AndOverlongNamesAreRejected() throws IOException {
-        assertTrue(errno("vdi/mount", "two\nlines\n".getBytes()).contains(EINVAL));
-        assertTrue(errno("vdi/mount", new byte[] {'a', (byte) 0xff, (byte) 0xfe, '\n'}).contains(EINVAL));
-        assertTrue(errno("vdi/mount", ("a".repeat(300) + "\n").getBytes()).contains(EINVAL));
-        assertTrue(errno("vdi/create", ("b".repeat(300) + " 1G").getBytes()).contains(EINVAL));
+        assertErrno(EINVAL, "vdi/mount", "two\nlines\n".getBytes());
+        assertErrno(EINVAL, "vdi/mount", new byte[] {'a', (byte) 0xff, (byte) 0xfe, '\n'});
+        assertErrno(ENAMETOOLONG, "vdi/mount", ("a".repeat(300) + "\n").getBytes());
+        assertErrno(ENAMETOOLONG, "vdi/create", ("b".repeat(300) + " 1G").getBytes());
         assertStillServing();
+    }
+
+    private void assertErrno(String want, String file, byte[] data) {
+        String got = errno(file, data);
+        assertTrue(got.contains(want), file + " <- " + new String(data, StandardCharsets.ISO_8859_1).replace("\n", "\\n") + ": wanted '" + want + "', got '" + got + "'");
     }
 
     @Test

@@ -33,7 +33,9 @@ class CloneSnapshotTest {
             write(m.path("volume/base"), MIB, a);
             String[] hp = m.read("config/sheep_info").strip().split(":");
             try (SheepClient cl = SheepClient.connect(new InetSocketAddress(hp[0], Integer.parseInt(hp[1])))) {
-                VdiRef snap = cl.snapshot("base", "before");
+                VdiRef working = cl.snapshot("base", "before"); // the old vid is now the snapshot
+                VdiRef snap = cl.lookup("base", "before", 0);
+                org.junit.jupiter.api.Assertions.assertNotEquals(working.vid(), snap.vid());
                 // the attached volume is now stale: the write must reload and copy-on-write
                 write(m.path("volume/base"), MIB, b);
                 assertArrayEquals(b, read(m.path("volume/base"), MIB, b.length), "working VDI lost the new write");

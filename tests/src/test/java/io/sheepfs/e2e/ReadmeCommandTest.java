@@ -32,8 +32,10 @@ class ReadmeCommandTest {
             assertTrue(Files.isDirectory(mnt.resolve("volume")), "volume/ missing right after the command returned");
             String info = Files.readString(mnt.resolve("cluster/info"));
             assertTrue(info.startsWith("Cluster status: running, auto-recovery enabled\n\nCluster created at "), info);
-            assertEquals(List.of("cluster", "config", "http", "node", "vdi", "volume"),
-                    Files.list(mnt).map(p -> p.getFileName().toString()).sorted().toList());
+            try (var entries = Files.list(mnt)) {
+                assertEquals(List.of("cluster", "config", "http", "node", "vdi", "volume"),
+                        entries.map(p -> p.getFileName().toString()).sorted().toList());
+            }
             System.out.println("README command returned with the mount ready in " + ms + " ms");
         } finally {
             Sh.ok(30, "fusermount3", "-u", mnt.toString());

@@ -9,6 +9,7 @@ import io.sheepfs.server.Sheep;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -62,7 +63,7 @@ final class Connection implements Runnable {
     public void run() {
         try {
             socket.setTcpNoDelay(true);
-            InputStream in = socket.getInputStream();
+            InputStream in = new BufferedInputStream(socket.getInputStream(), 1 << 16);
             out = new BufferedOutputStream(socket.getOutputStream(), 1 << 16);
             byte[] hb = new byte[RequestHeader.SIZE];
             while (true) {

@@ -25,16 +25,20 @@ import java.util.function.LongPredicate;
  */
 public final class ObjectStore {
     private static final String TMP_PREFIX = ".tmp-";
+    /** Objects kept open between requests (each costs one file descriptor). */
+    private static final int OPEN_CHANNELS = 512;
 
     private final Path objDir;
     private final boolean sync;
     private final AtomicLong tmpCounter = new AtomicLong();
+    private final ChannelCache channels;
 
     public ObjectStore(Path dir, boolean sync) throws IOException {
         this.objDir = dir.resolve("obj");
         this.sync = sync;
         Files.createDirectories(objDir);
         removeTempFiles();
+        this.channels = new ChannelCache(this::path, OPEN_CHANNELS);
     }
 
     public Path directory() {
@@ -64,8 +68,12 @@ public final class ObjectStore {
      * @return the bytes, or null when the object does not exist
      */
     public byte[] read(long oid, long offset, int len) throws IOException {
-        byte[] out = new byte[len];
-        try (FileChannel ch = FileChannel.open(path(oid), StandardOpenOption.READ)) {
+        try (ChannelCache.Handle h = channels.acquire(oid)) {
+            if (h == null) {
+                return null;
+            }
+            byte[] out = new byte[len];
+            FileChannel ch = h.channel;
             ByteBuffer bb = ByteBuffer.wrap(out);
             long pos = offset;
             while (bb.hasRemaining()) {
@@ -76,8 +84,6 @@ public final class ObjectStore {
                 pos += n;
             }
             return out;
-        } catch (NoSuchFileException e) {
-            return null;
         }
     }
 
@@ -87,14 +93,15 @@ public final class ObjectStore {
      * @return false when the object does not exist
      */
     public boolean write(long oid, long offset, byte[] data, int off, int len) throws IOException {
-        try (FileChannel ch = FileChannel.open(path(oid), StandardOpenOption.WRITE)) {
-            writeFully(ch, ByteBuffer.wrap(data, off, len), offset);
+        try (ChannelCache.Handle h = channels.acquire(oid)) {
+            if (h == null) {
+                return false;
+            }
+            writeFully(h.channel, ByteBuffer.wrap(data, off, len), offset);
             if (sync) {
-                ch.force(false);
+                h.channel.force(false);
             }
             return true;
-        } catch (NoSuchFileException e) {
-            return false;
         }
     }
 
@@ -122,6 +129,7 @@ public final class ObjectStore {
                 }
             }
             Files.move(tmp, path(oid), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            channels.invalidate(oid); // a cached channel would still see the replaced file
         } finally {
             Files.deleteIfExists(tmp);
         }
@@ -130,6 +138,7 @@ public final class ObjectStore {
 
     /** @return false when there was nothing to remove */
     public boolean remove(long oid) throws IOException {
+        channels.invalidate(oid);
         boolean removed = Files.deleteIfExists(path(oid));
         if (removed) {
             syncDirectory();
@@ -139,6 +148,7 @@ public final class ObjectStore {
 
     /** Removes every object (cluster format). */
     public void wipe() throws IOException {
+        channels.invalidateAll();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(objDir)) {
             for (Path p : ds) {
                 Files.deleteIfExists(p);
