@@ -128,7 +128,9 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 {
 	struct sfs_ctx *ctx = userdata;
 	/* only ask what the kernel offers: on 3.14 an unsupported want fails the mount */
-	unsigned want = FUSE_CAP_ASYNC_READ | FUSE_CAP_ASYNC_DIO | FUSE_CAP_PARALLEL_DIROPS;
+	/* ATOMIC_O_TRUNC: O_TRUNC arrives with the open, so a volume can ignore it as a block
+	 * device does (plain `dd of=volume` works) instead of seeing a truncate to 0 */
+	unsigned want = FUSE_CAP_ASYNC_READ | FUSE_CAP_ASYNC_DIO | FUSE_CAP_PARALLEL_DIROPS | FUSE_CAP_ATOMIC_O_TRUNC;
 	if (ctx->cfg.writeback_cache)
 		want |= FUSE_CAP_WRITEBACK_CACHE;
 	conn->want |= conn->capable & want;
@@ -352,7 +354,7 @@ static void open_volume(fuse_req_t req, struct sfs_ctx *ctx, fuse_ino_t ino, str
 			jint p = (*env)->CallIntMethod(env, ctx->cb, ctx->mid.open_policy, (jlong)ino);
 			policy = sfs_exception(ctx, env, "volumeOpenPolicy") ? 0 : p;
 		}
-		}
+	}
 	struct vhandle *h = calloc(1, sizeof(*h));
 	if (h == NULL) {
 		fuse_reply_err(req, ENOMEM);
@@ -396,10 +398,19 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	if (env != NULL) {
 		SFS_LOCAL_FRAME(env, 2)
 		{
-			jlong r = (*env)->CallLongMethod(env, ctx->cb, ctx->mid.open, (jlong)ino, (jint)fi->flags);
-			h = sfs_exception(ctx, env, "open") ? -EIO : r;
+			jint t = 0;
+			if (fi->flags & O_TRUNC) { /* atomic_o_trunc: the truncate the kernel no longer sends */
+				jint c = (*env)->CallIntMethod(env, ctx->cb, ctx->mid.truncate, (jlong)ino, (jlong)0);
+				t = sfs_exception(ctx, env, "truncate") ? EIO : c;
+			}
+			if (t != 0) {
+				h = -(t > 0 ? t : EIO);
+			} else {
+				jlong r = (*env)->CallLongMethod(env, ctx->cb, ctx->mid.open, (jlong)ino, (jint)fi->flags);
+				h = sfs_exception(ctx, env, "open") ? -EIO : r;
+			}
 		}
-		}
+	}
 	if (h < 0) {
 		fuse_reply_err(req, (int)-h);
 		return;
@@ -520,7 +531,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 			bool same = (uint64_t)attr->st_size == sfs_vol_size(v);
 			sfs_vol_put(v);
 			if (!same) {
-				fuse_reply_err(req, EPERM); /* resizing is dog's business, not a truncate */
+				fuse_reply_err(req, EINVAL); /* as truncate(2) of a block device; resizing is dog's job */
 				return;
 			}
 		} else {
@@ -561,7 +572,7 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 			(*env)->CallVoidMethod(env, ctx->cb, ctx->mid.release, (jlong)fi->fh);
 			sfs_exception(ctx, env, "release");
 		}
-		}
+	}
 	fuse_reply_err(req, 0);
 }
 

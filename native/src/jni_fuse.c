@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -295,9 +296,17 @@ static jint n_run(JNIEnv *env, jclass cls, jlong h)
 	atomic_store(&ctx->loop_done, true);
 	if (ctx->cfg.io_flusher)
 		prctl(PR_SET_IO_FLUSHER, 0, 0, 0, 0);
-	/* The loop only ends once the kernel connection is gone (an unmount, ours or fusermount3's,
-	 * or an abort): nothing is left to unmount. fuse_session_destroy closes the fd. */
-	atomic_store(&ctx->mounted, false);
+	/* Normally the loop ends because the kernel connection is gone (an unmount, ours or
+	 * fusermount3's, or an abort): then /dev/fuse polls POLLERR and there is nothing to unmount
+	 * (fuse_session_destroy closes the fd). If it ended for another reason, unmount now rather
+	 * than leave a dead mount point behind. */
+	struct pollfd pfd = { .fd = fuse_session_fd(ctx->se), .events = 0 };
+	bool gone = poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR);
+	if (atomic_exchange(&ctx->mounted, false) && !gone) {
+		fprintf(stderr, "sheepfs: the FUSE loop ended on its own (%s): unmounting %s\n",
+			strerror(r < 0 ? -r : r), ctx->mountpoint);
+		fuse_session_unmount(ctx->se);
+	}
 	return r < 0 ? -r : r;
 }
 
@@ -323,7 +332,8 @@ static jint n_unmount(JNIEnv *env, jclass cls, jlong h, jboolean force)
 	struct sfs_ctx *ctx = ctx_from(h);
 	if (!atomic_load(&ctx->mounted) || atomic_load(&ctx->loop_done))
 		return 0;
-	fuse_session_exit(ctx->se);
+	/* no fuse_session_exit(): the unmount itself ends the loop, and a refused (EBUSY) unmount
+	 * must leave the loop running */
 	int r;
 	if (geteuid() == 0) {
 		r = umount2(ctx->mountpoint, UMOUNT_NOFOLLOW) == 0 ? 0 : errno;

@@ -436,8 +436,22 @@ static void seg_readonly(struct sfs_seg *s)
 		pthread_attr_init(&a);
 		pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
 		atomic_fetch_add(&v->st->reload_threads, 1);
-		if (pthread_create(&t, &a, reload_thread, v) != 0)
-			reload_thread(v); /* run it here: rare, and better than failing the writes */
+		if (pthread_create(&t, &a, reload_thread, v) != 0) {
+			/* not here instead: this may be a pool I/O thread, and the reload waits for it */
+			fprintf(stderr, "sheepfs: vdi %s: no thread for the inode reload\n", v->name);
+			pthread_mutex_lock(&v->mu);
+			struct sfs_seg *w = v->rl_head;
+			v->rl_head = v->rl_tail = NULL;
+			atomic_store(&v->reloading, false);
+			pthread_mutex_unlock(&v->mu);
+			for (struct sfs_seg *next; w; w = next) {
+				next = w->wnext;
+				w->wnext = NULL;
+				seg_done(w, EIO);
+			}
+			atomic_fetch_sub(&v->st->reload_threads, 1);
+			sfs_vol_put(v);
+		}
 		pthread_attr_destroy(&a);
 	}
 }
@@ -1036,7 +1050,11 @@ int sfs_vol_discard(struct sfs_vol *v, uint64_t off, uint64_t len)
 				atomic_fetch_add(&v->st->discards, 1);
 			}
 		} else {
-			e = zero_range(v, p, (uint32_t)(end - p));
+			/* partial: zeros, at most 1 MiB at a time (objects may be up to 2 GiB) */
+			for (uint64_t z = p; e == 0 && z < end; z += UINT64_C(1) << 20) {
+				uint64_t n = end - z < (UINT64_C(1) << 20) ? end - z : UINT64_C(1) << 20;
+				e = zero_range(v, z, (uint32_t)n);
+			}
 		}
 		if (e)
 			return e;

@@ -35,6 +35,7 @@ final class ClusterService implements VdiService.ClusterDefaults {
     private final long space;
     private volatile ClusterConfig config;
     private volatile boolean shutdown;
+    private volatile boolean killed;
     private volatile NodeAddress address = NodeAddress.parse("127.0.0.1");
     private volatile int port;
 
@@ -65,6 +66,9 @@ final class ClusterService implements VdiService.ClusterDefaults {
     }
 
     int status() {
+        if (killed) {
+            return ClusterFlags.STATUS_KILLED;
+        }
         if (shutdown) {
             return ClusterFlags.STATUS_SHUTDOWN;
         }
@@ -74,6 +78,9 @@ final class ClusterService implements VdiService.ClusterDefaults {
     /** The result a status other than OK imposes on requests that are not served before format. */
     int gate(boolean force) {
         int st = status();
+        if (st == ClusterFlags.STATUS_KILLED) {
+            return Result.KILLED;
+        }
         if (st == ClusterFlags.STATUS_SHUTDOWN) {
             return Result.SHUTDOWN;
         }
@@ -132,12 +139,20 @@ final class ClusterService implements VdiService.ClusterDefaults {
         return Reply.of(Result.SUCCESS);
     }
 
+    /** KILL_NODE ('dog node kill'): this node leaves; later requests get KILLED. */
+    Reply kill() {
+        killed = true;
+        LOG.info("node killed by request");
+        return Reply.of(Result.SUCCESS);
+    }
+
     /** STAT_CLUSTER: the epoch logs that fit the buffer, with the status as result. */
     Reply statCluster(ClusterRequest c, int dl) {
         ClusterConfig cfg = config;
         int st = status();
         int result = st == ClusterFlags.STATUS_OK ? Result.SUCCESS
                 : st == ClusterFlags.STATUS_SHUTDOWN ? Result.SHUTDOWN
+                : st == ClusterFlags.STATUS_KILLED ? Result.SYSTEM_ERROR
                 : cfg == null ? Result.WAIT_FOR_FORMAT : Result.WAIT_FOR_JOIN;
         if (cfg == null) {
             return Reply.of(result);

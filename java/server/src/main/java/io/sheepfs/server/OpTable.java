@@ -28,7 +28,7 @@ final class OpTable {
         for (int op : new int[] {Opcode.READ_VDIS, Opcode.GET_CLUSTER_DEFAULT, Opcode.GET_NODE_LIST,
             Opcode.STAT_CLUSTER, Opcode.GET_STORE_LIST, Opcode.GET_VDI_COPIES, Opcode.GET_LOGLEVEL,
             Opcode.SET_LOGLEVEL, Opcode.EXIST, Opcode.CLUSTER_INFO, Opcode.OIDS_EXIST, Opcode.READ_DEL_VDIS,
-            Opcode.GET_RECOVERY, Opcode.SET_RECOVERY}) {
+            Opcode.GET_RECOVERY, Opcode.SET_RECOVERY, Opcode.KILL_NODE}) {
             OPS.put(op, new Entry(true, false));
         }
     }

@@ -54,7 +54,7 @@ public final class Sheep {
         cluster.advertise(addr, listenPort);
     }
 
-    /** Called (once per SHUTDOWN request) after the cluster was asked to shut down. */
+    /** Called after a SHUTDOWN or KILL_NODE request was executed (the process should stop). */
     public void onShutdown(Runnable listener) {
         this.shutdownListener = listener;
     }
@@ -149,6 +149,11 @@ public final class Sheep {
             case Opcode.MAKE_FS -> cluster.format(h.cluster(), data, len);
             case Opcode.SHUTDOWN -> {
                 Reply r = cluster.shutdown();
+                shutdownListener.run();
+                yield r;
+            }
+            case Opcode.KILL_NODE -> {
+                Reply r = cluster.kill();
                 shutdownListener.run();
                 yield r;
             }

@@ -234,4 +234,20 @@ class BadInputTest {
         assertEquals(2, w.size(), "one line per refused write: " + w);
         bystanderServed();
     }
+
+    @Test
+    void clientThatStopsReadingResponsesIsDroppedWithoutStallingOthers() throws Exception {
+        try (RawClient c = new RawClient(sheep.port())) {
+            c.socket().setReceiveBufferSize(4096);
+            for (int i = 0; i < 40; i++) {
+                c.send(Proto.read(ObjectId.data(vid, 0), 0, 4 << 20).withId(i), null); // never read back
+            }
+            long t0 = System.nanoTime();
+            bystanderServed();
+            assertTrue(System.nanoTime() - t0 < 2_000_000_000L, "bystander waited for the stalled client");
+            assertTrue(c.closedByServer(10_000) || awaitWarnings(1).size() == 1);
+        }
+        assertOneLogLine("stopped reading responses");
+        bystanderServed();
+    }
 }

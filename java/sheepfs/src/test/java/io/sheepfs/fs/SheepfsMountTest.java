@@ -45,6 +45,7 @@ class SheepfsMountTest {
     private EmbeddedSheep sheep;
     private SheepClient client;
     private FuseSession session;
+    private SheepfsTree tree;
     private Path mp;
 
     @BeforeEach
@@ -59,7 +60,7 @@ class SheepfsMountTest {
         client = SheepClient.connect(sheep.address());
         client.format(1, 0);
         SessionAttacher attacher = new SessionAttacher();
-        SheepfsTree tree = new SheepfsTree(client, attacher, new Settings(false, false), ZoneId.systemDefault(),
+        tree = new SheepfsTree(client, attacher, new Settings(false, false), ZoneId.systemDefault(),
                 attacher);
         mp = Files.createDirectory(tmp.resolve("mnt"));
         session = FuseSession.mount(mp, tree.callbacks(), "127.0.0.1:" + sheep.port(),
@@ -143,5 +144,26 @@ class SheepfsMountTest {
         assertEquals("1\n", Files.readString(mp.resolve("config/page_cache")));
         assertEquals("127.0.0.1:" + sheep.port() + "\n", Files.readString(mp.resolve("config/sheep_info")));
         assertTrue(sh("echo /a/c/o > http/object").contains("No such device or address"));
+    }
+
+    /** A large view (1000 VDIs, ~100 KB) read through the kernel is the whole rendering, byte for byte. */
+    @Test
+    void catVdiListOfAThousandVdis() throws Exception {
+        List<io.sheepfs.client.Request> creates = new java.util.ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            creates.add(io.sheepfs.client.Request.write(io.sheepfs.protocol.Opcode.NEW_VDI, 0,
+                    io.sheepfs.protocol.FixedString.encode("vm-" + i, 256),
+                    new io.sheepfs.protocol.header.VdiRequest(1L << 30, 0, 0, 0, 0, 0, 0, 0)));
+        }
+        for (io.sheepfs.client.Response r : client.transport().callAll(creates)) {
+            r.check();
+        }
+        String expected = new Views(client, ZoneId.systemDefault()).vdiList();
+        assertEquals(1001, expected.lines().count());
+        assertEquals(expected, sh("cat vdi/list").substring(2));
+        assertEquals(expected.length(), Files.size(mp.resolve("vdi/list")));
+        // dd reads a window in the middle through the kernel
+        String mid = sh("dd if=vdi/list bs=1000 skip=50 count=3 status=none");
+        assertEquals("0:" + expected.substring(50_000, 53_000), mid);
     }
 }

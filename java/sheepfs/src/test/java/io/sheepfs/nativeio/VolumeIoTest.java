@@ -235,6 +235,52 @@ class VolumeIoTest {
     }
 
     @Test
+    void writersRacingASnapshotEndWithTheirLastWrites() throws Exception {
+        long size = 32L * MiB;
+        int vid = sheep.create("busy", size, 22, false);
+        attach("busy");
+        int writers = 4, block = 64 * 1024, blocks = 128, iters = 200;
+        java.util.concurrent.atomic.AtomicInteger progress = new java.util.concurrent.atomic.AtomicInteger();
+        CountDownLatch snapped = new CountDownLatch(1);
+        ExecutorService ex = Executors.newFixedThreadPool(writers);
+        List<Future<?>> fs = new ArrayList<>();
+        for (int t = 0; t < writers; t++) {
+            int k = t;
+            fs.add(ex.submit(() -> {
+                try (FileChannel ch = FileChannel.open(vol("busy"), StandardOpenOption.WRITE)) {
+                    for (int i = 0; i < iters; i++) {
+                        long off = (long) k * 8 * MiB + (long) (i % blocks) * block;
+                        ch.write(ByteBuffer.wrap(random(k * 1000L + i, block)), off);
+                        if (progress.incrementAndGet() == 150) {
+                            snapped.await(); // the snapshot happens while the others keep writing
+                        }
+                    }
+                }
+                return null;
+            }));
+        }
+        while (progress.get() < 150) {
+            Thread.sleep(1);
+        }
+        int working = sheep.snapshot("busy", size, vid);
+        snapped.countDown();
+        for (Future<?> f : fs) {
+            f.get();
+        }
+        ex.shutdown();
+        assertTrue(session.stats().reloads() >= 1);
+        assertEquals(0, session.stats().errors());
+        assertEquals(working, reattach("busy").vid());
+        for (int t = 0; t < writers; t++) {
+            for (int b = 0; b < blocks; b++) {
+                int last = b + blocks < iters ? b + blocks : b;
+                assertArrayEquals(random(t * 1000L + last, block),
+                        read(vol("busy"), (long) t * 8 * MiB + (long) b * block, block), "writer " + t + " block " + b);
+            }
+        }
+    }
+
+    @Test
     void hyperVolumesReadAndWrite() throws Exception {
         long size = 128L * MiB;
         sheep.create("hyper", size, 22, true);
@@ -320,6 +366,44 @@ class VolumeIoTest {
         String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         assertEquals(0, p.waitFor(), String.join(" ", cmd) + ": " + out);
         return out.trim();
+    }
+
+    @Test
+    void aVolumeBehavesLikeABlockDeviceForOTruncAndTruncate() throws Exception {
+        sheep.create("blk", 16L * MiB, 22, false);
+        attach("blk");
+        Path src = tmp.resolve("src");
+        byte[] d = random(16, 8 * MiB);
+        Files.write(src, d);
+        run("dd", "if=" + src, "of=" + vol("blk"), "bs=1M", "status=none"); // opens with O_TRUNC
+        assertEquals(16L * MiB, Files.size(vol("blk")), "O_TRUNC is ignored, as by a block device");
+        assertArrayEquals(d, read(vol("blk"), 0, d.length));
+        Process p = new ProcessBuilder("truncate", "-s", "0", vol("blk").toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertNotEquals(0, p.waitFor(), "a volume cannot be resized by truncate");
+        assertTrue(out.contains("Invalid argument"), out);
+        assertEquals(16L * MiB, Files.size(vol("blk")));
+    }
+
+    @Test
+    void pageCacheModeServesBufferedIoMmapAndFsync() throws Exception {
+        int vid = sheep.create("pc", 16L * MiB, 22, false);
+        attach("pc");
+        tree.pageCachePolicy = 1; // asked at every open of a volume
+        byte[] d = random(17, 3 * MiB + 1000);
+        try (FileChannel ch = FileChannel.open(vol("pc"), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(d), 2L * MiB + 123);
+            ch.force(true); // fsync: returns once sheep has it
+            java.nio.MappedByteBuffer m = ch.map(FileChannel.MapMode.READ_ONLY, 2L * MiB, 4L * MiB);
+            byte[] got = new byte[d.length];
+            m.position(123);
+            m.get(got);
+            assertArrayEquals(d, got, "mmap works only without direct I/O");
+        }
+        assertArrayEquals(Arrays.copyOfRange(d, 2 * MiB - 123, 2 * MiB - 123 + 1000),
+                sheep.readObject(ObjectId.data(vid, 1), 0, 1000), "the server has it after fsync");
+        tree.pageCachePolicy = 0;
+        assertArrayEquals(d, read(vol("pc"), 2L * MiB + 123, d.length));
     }
 
     @Test

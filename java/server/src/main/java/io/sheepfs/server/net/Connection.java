@@ -17,17 +17,26 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 /**
- * One client connection: a reader thread takes requests off the socket and hands each to the
- * worker pool; responses are written as they complete (so pipelined requests may be answered out
- * of order, matched by id). Malformed framing closes this connection only.
+ * One client connection. A reader thread takes requests off the socket and hands each to the
+ * shared worker pool; workers queue their answers for this connection's writer thread, which
+ * sends them as they complete (pipelined requests may be answered out of order, matched by id).
+ * A client that stops reading therefore blocks only its own writer, never the workers.
+ * Malformed framing, a stall inside a message or a stalled reader closes this connection only.
  */
 final class Connection implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
+
+    /** An answer waiting to be written, and the buffer memory it holds until then. */
+    private record Outgoing(RequestHeader request, Reply reply, long reserve) {
+    }
 
     private final Socket socket;
     private final Sheep sheep;
@@ -35,10 +44,13 @@ final class Connection implements Runnable {
     private final MemoryBudget budget;
     private final int stallTimeoutMillis;
     private final Semaphore inFlight = new Semaphore(Limits.MAX_IN_FLIGHT);
-    private final Object writeLock = new Object();
+    private final MemoryBudget own = new MemoryBudget(Limits.CONNECTION_BUDGET_BYTES);
+    private final BlockingQueue<Outgoing> answers = new LinkedBlockingQueue<>();
     private final String peer;
     private final Runnable onClose;
-    private OutputStream out;
+    private volatile boolean readerDone;
+    /** System.nanoTime() when the writer started its current write, 0 when it is not writing. */
+    private volatile long writingSince;
 
     Connection(Socket socket, Sheep sheep, ExecutorService workers, MemoryBudget budget, int stallTimeoutMillis,
                Runnable onClose) {
@@ -59,28 +71,24 @@ final class Connection implements Runnable {
         }
     }
 
+    /** Closes the connection if its client has not taken a response for longer than the stall timeout. */
+    void checkStalledWriter(long now) {
+        long since = writingSince;
+        if (since != 0 && now - since > TimeUnit.MILLISECONDS.toNanos(stallTimeoutMillis) && !socket.isClosed()) {
+            LOG.warn("{}: client stopped reading responses for {} ms; closing", peer, stallTimeoutMillis);
+            close();
+        }
+    }
+
+    /** Starts the writer, then reads requests until EOF or an error. */
     @Override
     public void run() {
+        Thread writer = new Thread(this::writeLoop, Thread.currentThread().getName() + "-w");
+        writer.setDaemon(true);
         try {
             socket.setTcpNoDelay(true);
-            InputStream in = new BufferedInputStream(socket.getInputStream(), 1 << 16);
-            out = new BufferedOutputStream(socket.getOutputStream(), 1 << 16);
-            byte[] hb = new byte[RequestHeader.SIZE];
-            while (true) {
-                // idle between requests is fine (pooled connections); stalling inside one is not
-                socket.setSoTimeout(0);
-                int first = in.read();
-                if (first < 0) {
-                    return; // clean EOF between requests
-                }
-                hb[0] = (byte) first;
-                socket.setSoTimeout(stallTimeoutMillis);
-                readFully(in, hb, 1, RequestHeader.SIZE - 1, "header");
-                RequestHeader h = RequestHeader.decode(hb);
-                if (!admit(h, in)) {
-                    return;
-                }
-            }
+            writer.start();
+            readLoop(new BufferedInputStream(socket.getInputStream(), 1 << 16));
         } catch (EOFException e) {
             LOG.warn("{}: connection closed mid-message ({})", peer, e.getMessage());
         } catch (SocketTimeoutException e) {
@@ -92,8 +100,41 @@ final class Connection implements Runnable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            readerDone = true;
+            awaitAnswers(2000);
             close();
             onClose.run();
+        }
+    }
+
+    /** Gives the writer a bounded time to send what was already admitted (graceful stop, client EOF). */
+    void awaitAnswers(long millis) {
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        while (inFlight.availablePermits() < Limits.MAX_IN_FLIGHT && !socket.isClosed() && System.nanoTime() < end) {
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private void readLoop(InputStream in) throws IOException, InterruptedException {
+        byte[] hb = new byte[RequestHeader.SIZE];
+        while (true) {
+            // idle between requests is fine (pooled connections); stalling inside one is not
+            socket.setSoTimeout(0);
+            int first = in.read();
+            if (first < 0) {
+                return; // clean EOF between requests
+            }
+            hb[0] = (byte) first;
+            socket.setSoTimeout(stallTimeoutMillis);
+            readFully(in, hb, 1, RequestHeader.SIZE - 1, "header");
+            if (!admit(RequestHeader.decode(hb), in)) {
+                return;
+            }
         }
     }
 
@@ -105,14 +146,15 @@ final class Connection implements Runnable {
                     Limits.maxPayload(h.opcode()));
             return false;
         }
+        inFlight.acquire();
         if (!h.hasPayload() && dl > Limits.maxResponse(h.opcode())) {
             LOG.warn("{}: {} asks for {} bytes (limit {}): INVALID_PARMS", peer, Opcode.name(h.opcode()), dl,
                     Limits.maxResponse(h.opcode()));
-            send(h, Reply.of(Result.INVALID_PARMS));
+            answers.add(new Outgoing(h, Reply.of(Result.INVALID_PARMS), 0));
             return true;
         }
         long reserve = h.hasPayload() || h.opcode() == Opcode.READ_OBJ || h.opcode() == Opcode.READ_PEER ? dl : 0;
-        inFlight.acquire();
+        own.acquire(reserve);
         budget.acquire(reserve);
         boolean queued = false;
         try {
@@ -122,33 +164,62 @@ final class Connection implements Runnable {
                 readFully(in, payload, 0, (int) dl, "payload");
             }
             byte[] p = payload;
-            workers.execute(() -> serve(h, p, reserve));
+            workers.execute(() -> answers.add(new Outgoing(h, sheep.handle(h, p), reserve)));
             queued = true;
             return true;
         } catch (RejectedExecutionException e) {
-            return false; // server is stopping
+            return false; // the server is stopping
         } finally {
             if (!queued) {
-                budget.release(reserve);
-                inFlight.release();
+                release(reserve);
             }
         }
     }
 
-    private void serve(RequestHeader h, byte[] payload, long reserve) {
+    /** Sends answers until the reader is gone and every admitted request has been answered or dropped. */
+    private void writeLoop() {
+        OutputStream out;
         try {
-            Reply r = sheep.handle(h, payload);
-            send(h, r);
+            out = new BufferedOutputStream(socket.getOutputStream(), 1 << 16);
         } catch (IOException e) {
-            LOG.debug("{}: response lost: {}", peer, e.toString());
-            close();
-        } finally {
-            budget.release(reserve);
-            inFlight.release();
+            out = null;
+        }
+        while (true) {
+            Outgoing o;
+            try {
+                o = answers.poll(100, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (o == null) {
+                if (readerDone && inFlight.availablePermits() == Limits.MAX_IN_FLIGHT) {
+                    return;
+                }
+                continue;
+            }
+            try {
+                if (out != null && !socket.isClosed()) {
+                    writingSince = System.nanoTime();
+                    send(out, o.request(), o.reply(), answers.isEmpty());
+                }
+            } catch (IOException e) {
+                LOG.debug("{}: response lost: {}", peer, e.toString());
+                close();
+            } finally {
+                writingSince = 0;
+                release(o.reserve());
+            }
         }
     }
 
-    private void send(RequestHeader h, Reply r) throws IOException {
+    private void release(long reserve) {
+        budget.release(reserve);
+        own.release(reserve);
+        inFlight.release();
+    }
+
+    private void send(OutputStream out, RequestHeader h, Reply r, boolean flush) throws IOException {
         byte[] data = r.data();
         int n = data == null ? 0 : data.length;
         // the answer never exceeds the buffer offered, except the two opcodes sheep overfills
@@ -159,13 +230,12 @@ final class Connection implements Runnable {
         if (r.result() != Result.SUCCESS && r.result() != Result.NO_OBJ) {
             n = 0;
         }
-        ResponseHeader rh = ResponseHeader.reply(h, sheep.epoch(), r.result(), n, r.body());
-        synchronized (writeLock) {
-            out.write(rh.encode());
-            if (n > 0) {
-                out.write(data, 0, n);
-            }
-            out.flush();
+        out.write(ResponseHeader.reply(h, sheep.epoch(), r.result(), n, r.body()).encode());
+        if (n > 0) {
+            out.write(data, 0, n);
+        }
+        if (flush) {
+            out.flush(); // while more answers are queued they join this one in the buffer
         }
     }
 

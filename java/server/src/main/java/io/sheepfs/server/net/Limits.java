@@ -11,7 +11,9 @@ public final class Limits {
     /** Largest object I/O we buffer: covers inodes and data objects up to block_size_shift 26. */
     public static final int MAX_IO = 64 << 20;
     /** Memory all connections together may hold in request and response buffers. */
-    public static final long BUDGET_BYTES = 256L << 20;
+    public static final long BUDGET_BYTES = 512L << 20;
+    /** The share of it one connection may hold, so one client that stops reading cannot starve the rest. */
+    public static final long CONNECTION_BUDGET_BYTES = MAX_IO + (32L << 20);
     /** Requests one connection may have in flight before its reader stops reading. */
     public static final int MAX_IN_FLIGHT = 128;
     public static final int MAX_CONNECTIONS = 1024;

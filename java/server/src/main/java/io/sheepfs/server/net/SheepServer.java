@@ -11,6 +11,8 @@ import java.net.Socket;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -29,6 +31,7 @@ public final class SheepServer implements AutoCloseable {
     private final int stallTimeoutMillis;
     private final Thread acceptor;
     private final AtomicInteger threadNo = new AtomicInteger();
+    private final ScheduledExecutorService watchdog;
     private volatile boolean closing;
 
     public SheepServer(Sheep sheep, InetSocketAddress bind, int stallTimeoutMillis) throws IOException {
@@ -41,6 +44,8 @@ public final class SheepServer implements AutoCloseable {
                 r -> daemon(r, "sheep-worker-" + threadNo.incrementAndGet()));
         this.acceptor = daemon(this::acceptLoop, "sheep-accept");
         acceptor.start();
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "sheep-watchdog"));
+        watchdog.scheduleWithFixedDelay(this::checkStalls, 250, 250, TimeUnit.MILLISECONDS);
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -55,6 +60,13 @@ public final class SheepServer implements AutoCloseable {
 
     public InetSocketAddress address() {
         return (InetSocketAddress) listener.getLocalSocketAddress();
+    }
+
+    private void checkStalls() {
+        long now = System.nanoTime();
+        for (Connection c : connections) {
+            c.checkStalledWriter(now);
+        }
     }
 
     private void acceptLoop() {
@@ -93,6 +105,7 @@ public final class SheepServer implements AutoCloseable {
     @Override
     public void close() {
         closing = true;
+        watchdog.shutdownNow();
         try {
             listener.close();
         } catch (IOException e) {
@@ -107,6 +120,7 @@ public final class SheepServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         for (Connection c : connections) {
+            c.awaitAnswers(2000); // answers of finished requests still go out
             c.close();
         }
         try {

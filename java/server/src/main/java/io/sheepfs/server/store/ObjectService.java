@@ -3,6 +3,8 @@ package io.sheepfs.server.store;
 import io.sheepfs.protocol.Le;
 import io.sheepfs.protocol.ObjectId;
 import io.sheepfs.protocol.Result;
+import io.sheepfs.protocol.ProtocolException;
+import io.sheepfs.protocol.vdi.BTree;
 import io.sheepfs.protocol.vdi.Inode;
 import io.sheepfs.protocol.vdi.InodeHeader;
 import io.sheepfs.server.Reply;
@@ -10,6 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.Lock;
@@ -201,7 +204,7 @@ public final class ObjectService {
 
     /** DISCARD_OBJ: clear the index entry of a data object (dropping its reference) and remove it. */
     public Reply discard(long oid) throws IOException {
-        if (!ObjectId.isData(oid) || ObjectId.index(oid) >= NR_INDEX) {
+        if (!ObjectId.isData(oid)) {
             return Reply.of(Result.INVALID_PARMS);
         }
         long inodeOid = ObjectId.inode(ObjectId.vid(oid));
@@ -210,8 +213,10 @@ public final class ObjectService {
             return Reply.of(Result.NO_OBJ);
         }
         if (InodeHeader.decode(header).isHyper()) {
-            LOG.warn("DISCARD_OBJ on hyper volume object {} is not supported", ObjectId.toHex(oid));
-            return Reply.of(Result.NO_SUPPORT);
+            return discardHyper(oid, inodeOid);
+        }
+        if (ObjectId.index(oid) >= NR_INDEX) {
+            return Reply.of(Result.INVALID_PARMS);
         }
         long entryOffset = DATA_VDI_ID + 4 * ObjectId.index(oid);
         byte[] entry = readRaw(inodeOid, entryOffset, 4);
@@ -254,6 +259,62 @@ public final class ObjectService {
             return new Reply(Result.SUCCESS, null, new io.sheepfs.protocol.header.HashResponse(digest));
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * DISCARD_OBJ on a hyper volume: the B-tree leaf entry of the index keeps its place with vid 0
+     * (as sheep's sd_inode_set_vid leaves it), then the object is removed. Each object is locked
+     * only while it is read or written (clients update the B-tree the same way, entry by entry).
+     */
+    private Reply discardHyper(long oid, long inodeOid) throws IOException {
+        long idx = ObjectId.index(oid);
+        try {
+            byte[] rootHeader = readRaw(inodeOid, DATA_VDI_ID, BTree.HEADER_SIZE);
+            if (rootHeader == null || BTree.isUninitialized(ByteBuffer.wrap(rootHeader))) {
+                return Reply.of(rootHeader == null ? Result.NO_OBJ : Result.SUCCESS);
+            }
+            BTree.Header h = BTree.headerOnly(ByteBuffer.wrap(rootHeader));
+            long leafOid = inodeOid;
+            long leafOffset = DATA_VDI_ID;
+            byte[] leaf = readRaw(inodeOid, DATA_VDI_ID, h.byteLength());
+            if (h.depth() == 2) {
+                BTree.IndirectEntry target = null;
+                for (BTree.IndirectEntry e : BTree.indirectEntries(ByteBuffer.wrap(leaf))) {
+                    if (e.idx() >= idx) {
+                        target = e;
+                        break;
+                    }
+                }
+                if (target == null) {
+                    return Reply.of(Result.SUCCESS);
+                }
+                leafOid = target.oid();
+                leafOffset = 0;
+                leaf = readRaw(leafOid, 0, ObjectId.BTREE_NODE_SIZE);
+                if (leaf == null) {
+                    return Reply.of(Result.NO_OBJ);
+                }
+            }
+            List<BTree.LeafEntry> entries = BTree.leafEntries(ByteBuffer.wrap(leaf));
+            for (int i = 0; i < entries.size(); i++) {
+                if (entries.get(i).idx() == idx && entries.get(i).vid() != 0) {
+                    long at = leafOffset + BTree.HEADER_SIZE + (long) i * BTree.LEAF_ENTRY_SIZE + 4;
+                    Lock l = locks.forOid(leafOid).writeLock();
+                    l.lock();
+                    try {
+                        store.write(leafOid, at, new byte[4], 0, 4);
+                    } finally {
+                        l.unlock();
+                    }
+                    remove(oid);
+                    break;
+                }
+            }
+            return Reply.of(Result.SUCCESS);
+        } catch (ProtocolException e) {
+            LOG.warn("DISCARD_OBJ {}: malformed B-tree index: {}", ObjectId.toHex(oid), e.getMessage());
+            return Reply.of(Result.INVALID_PARMS);
         }
     }
 }
