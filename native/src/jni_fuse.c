@@ -121,10 +121,12 @@ static bool cache_ids(JNIEnv *env, struct sfs_ctx *ctx)
 
 static void ctx_free(JNIEnv *env, struct sfs_ctx *ctx)
 {
-	/* reload threads use the pool: let them finish (they end once their requests are answered) */
+	/* Stop the pool first: pending completions still reply through the session, and waiting
+	 * reload threads get their answer (ESHUTDOWN) instead of waiting on a dead gateway. Then
+	 * let those threads finish before the pool's memory goes. */
+	sfs_pool_shutdown(ctx->pool);
 	while (atomic_load(&ctx->stats.reload_threads) > 0)
 		usleep(1000);
-	/* the pool next: its pending completions still reply through the session */
 	sfs_pool_destroy(ctx->pool);
 	for (int b = 0; b < SFS_VT_BUCKETS; b++) {
 		struct sfs_vt_entry *e = ctx->vt[b];
@@ -223,6 +225,7 @@ static jlong n_create(JNIEnv *env, jclass cls, jobject callbacks, jstring jmnt, 
 		.connections = ctx->cfg.connections > 0 ? (unsigned)ctx->cfg.connections : 4,
 		.io_flusher = ctx->cfg.io_flusher != 0,
 		.connect_retries = 5, /* 100+200+400+800+1600 ms: rides out a sheep restart */
+		.request_timeout_ms = 60000, /* then reconnect and resend; 3 attempts, then EIO */
 	};
 	ctx->pool = gw ? sfs_pool_create(&pc, gw) : NULL;
 	int perr = errno;
@@ -461,7 +464,7 @@ static jlongArray n_stats(JNIEnv *env, jclass cls, jlong h)
 		(jlong)ps.requests, (jlong)ps.resent, (jlong)ps.failed, (jlong)ps.reconnects,
 		(jlong)ps.connect_failures, (jlong)ps.malformed, (jlong)ps.inflight,
 		(jlong)atomic_load(&ctx->upcalls), (jlong)atomic_load(&ctx->upcall_errors),
-		(jlong)atomic_load(&s->writes_peak), (jlong)atomic_load(&s->discards),
+		(jlong)atomic_load(&s->writes_peak), (jlong)atomic_load(&s->discards), (jlong)ps.timeouts,
 	};
 	jsize n = (jsize)(sizeof(a) / sizeof(a[0]));
 	jlongArray r = (*env)->NewLongArray(env, n);

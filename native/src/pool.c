@@ -53,6 +53,7 @@ struct sfs_conn {
 	struct sfs_io *rcur;      /* response whose data is being received */
 	uint32_t rneed, rgot;
 	bool rdiscard;
+	uint64_t last_scan;       /* for request timeouts: I/O thread only */
 };
 
 struct sfs_pool {
@@ -65,9 +66,18 @@ struct sfs_pool {
 	atomic_uint rr;
 	atomic_ullong requests, resent, failed, reconnects, connect_failures, malformed;
 	atomic_llong inflight;
+	atomic_ullong timeouts;
+	bool shut;
 	unsigned nconn;
 	struct sfs_conn conn[];
 };
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 static inline uint32_t get_le32(const uint8_t *p)
 {
@@ -172,6 +182,7 @@ static void slot_assign(struct sfs_conn *c, struct sfs_io *io)
 	c->slots[s] = io;
 	io->slot = s;
 	io->sent = 0;
+	io->t_start = now_ms();
 	put_le32(io->hdr + 8, (uint32_t)c->gen[s] << 16 | s);
 	q_push(&c->sq_head, &c->sq_tail, io);
 }
@@ -264,6 +275,8 @@ static bool claim_sender(struct sfs_conn *c)
 	return true;
 }
 
+static void complete(struct sfs_pool *p, struct sfs_io *io);
+
 void sfs_pool_submit(struct sfs_pool *p, struct sfs_io *io)
 {
 	unsigned i = atomic_fetch_add_explicit(&p->rr, 1, memory_order_relaxed) % p->nconn;
@@ -276,6 +289,12 @@ void sfs_pool_submit(struct sfs_pool *p, struct sfs_io *io)
 	atomic_fetch_add_explicit(&p->requests, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&p->inflight, 1, memory_order_relaxed);
 	pthread_mutex_lock(&c->mu);
+	if (c->stop) { /* shut down: nobody would ever answer */
+		pthread_mutex_unlock(&c->mu);
+		io->err = ESHUTDOWN;
+		complete(p, io);
+		return;
+	}
 	if (c->nfree > 0)
 		slot_assign(c, io);
 	else
@@ -553,13 +572,6 @@ static bool conn_has_work(struct sfs_conn *c)
 	return c->sq_head || c->wq_head || c->nfree < SLOTS;
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void sleep_unless_stopped(struct sfs_conn *c, unsigned ms)
 {
 	uint64_t end = now_ms() + ms;
@@ -577,6 +589,31 @@ static void sleep_unless_stopped(struct sfs_conn *c, unsigned ms)
 			(void)r;
 		}
 	}
+}
+
+/* True if a request on c has waited longer than the timeout (checked about once a second). */
+static bool timed_out(struct sfs_conn *c)
+{
+	struct sfs_pool *p = c->pool;
+	uint64_t now = now_ms();
+	if (now - c->last_scan < 1000)
+		return false;
+	c->last_scan = now;
+	uint64_t oldest = now;
+	uint32_t id = 0;
+	pthread_mutex_lock(&c->mu);
+	for (unsigned s = 0; s < SLOTS; s++)
+		if (c->slots[s] && c->slots[s]->t_start < oldest) {
+			oldest = c->slots[s]->t_start;
+			id = get_le32(c->slots[s]->hdr + 8);
+		}
+	pthread_mutex_unlock(&c->mu);
+	if (now - oldest <= p->cfg.request_timeout_ms)
+		return false;
+	atomic_fetch_add_explicit(&p->timeouts, 1, memory_order_relaxed);
+	fprintf(stderr, "sheepfs: request %#x got no answer for %llu ms: reconnecting\n", id,
+		(unsigned long long)(now - oldest));
+	return true;
 }
 
 static void *conn_thread(void *arg)
@@ -614,9 +651,13 @@ static void *conn_thread(void *arg)
 			continue;
 		}
 		struct pollfd pfd[2] = { { .fd = c->evfd, .events = POLLIN }, { .fd = fd, .events = ev } };
-		int n = poll(pfd, down ? 1 : 2, -1);
+		int n = poll(pfd, down ? 1 : 2, p->cfg.request_timeout_ms && work ? 1000 : -1);
 		if (n < 0)
 			continue;
+		if (!down && p->cfg.request_timeout_ms && timed_out(c)) {
+			conn_reset(c, true); /* a gateway that stopped answering: resend elsewhere, or fail */
+			continue;
+		}
 		if (pfd[0].revents & POLLIN) {
 			uint64_t v;
 			ssize_t r = read(c->evfd, &v, sizeof(v));
@@ -707,10 +748,11 @@ struct sfs_pool *sfs_pool_create(const struct sfs_pool_cfg *cfg, const char *gat
 	return p;
 }
 
-void sfs_pool_destroy(struct sfs_pool *p)
+void sfs_pool_shutdown(struct sfs_pool *p)
 {
-	if (p == NULL)
+	if (p == NULL || p->shut)
 		return;
+	p->shut = true;
 	for (unsigned i = 0; i < p->nconn; i++) {
 		struct sfs_conn *c = &p->conn[i];
 		pthread_mutex_lock(&c->mu);
@@ -723,6 +765,16 @@ void sfs_pool_destroy(struct sfs_pool *p)
 			close(c->fd);
 		c->fd = -1;
 		conn_fail_all(c, ESHUTDOWN);
+	}
+}
+
+void sfs_pool_destroy(struct sfs_pool *p)
+{
+	if (p == NULL)
+		return;
+	sfs_pool_shutdown(p);
+	for (unsigned i = 0; i < p->nconn; i++) {
+		struct sfs_conn *c = &p->conn[i];
 		close(c->evfd);
 		free(c->rb);
 		pthread_cond_destroy(&c->send_done);
@@ -797,6 +849,7 @@ void sfs_pool_stats(struct sfs_pool *p, struct sfs_pool_stats *out)
 	out->reconnects = atomic_load(&p->reconnects);
 	out->connect_failures = atomic_load(&p->connect_failures);
 	out->malformed = atomic_load(&p->malformed);
+	out->timeouts = atomic_load(&p->timeouts);
 	long long f = atomic_load(&p->inflight);
 	out->inflight = f > 0 ? (uint64_t)f : 0;
 }

@@ -40,6 +40,7 @@ struct sfs_io {
 	uint16_t slot;
 	uint8_t attempts;
 	bool in_send;
+	uint64_t t_start; /* ms (monotonic) when it got its slot: for the request timeout */
 };
 
 struct sfs_pool;
@@ -50,11 +51,15 @@ struct sfs_pool_cfg {
 	unsigned max_attempts;    /* sends of one request before it fails with EIO */
 	unsigned connect_retries; /* rounds over all gateways (after the first) before queued requests fail */
 	unsigned retry_base_ms;   /* wait before retry round n: base << n (a restarting sheep) */
+	unsigned request_timeout_ms; /* no answer for this long: reconnect and resend (0 = wait forever) */
 	bool io_flusher;          /* PR_SET_IO_FLUSHER on the I/O threads */
 };
 
 /* gateways: "host:port[,host:port...]" (IPv6 as [addr]:port). NULL and errno on failure. */
 struct sfs_pool *sfs_pool_create(const struct sfs_pool_cfg *cfg, const char *gateways);
+/* Stops the I/O threads and fails everything pending (ESHUTDOWN); later submissions fail at
+ * once. The memory stays valid for late callers until sfs_pool_destroy. */
+void sfs_pool_shutdown(struct sfs_pool *p);
 void sfs_pool_destroy(struct sfs_pool *p);
 /* Replaces the gateway list and reconnects every connection (in-flight requests are resent). */
 int sfs_pool_set_gateways(struct sfs_pool *p, const char *gateways);
@@ -65,7 +70,7 @@ void sfs_pool_submit(struct sfs_pool *p, struct sfs_io *io);
 int sfs_pool_call(struct sfs_pool *p, struct sfs_io *io);
 
 struct sfs_pool_stats {
-	uint64_t requests, resent, failed, reconnects, connect_failures, malformed;
+	uint64_t requests, resent, failed, reconnects, connect_failures, malformed, timeouts;
 	uint64_t inflight;
 };
 void sfs_pool_stats(struct sfs_pool *p, struct sfs_pool_stats *out);

@@ -1063,12 +1063,61 @@ int sfs_vol_discard(struct sfs_vol *v, uint64_t off, uint64_t len)
 	return 0;
 }
 
+/* Walks the leaf entries of a hyper volume's B-tree in index order (hrw held): the first index
+ * >= from that holds data (data) or that is a hole (!data); UINT64_MAX if none. */
+static uint64_t hyper_scan(struct sfs_vol *v, uint64_t from, bool data)
+{
+	const uint8_t *root = v->inode + SD_INODE_DATA_VDI_ID_OFF;
+	struct sd_btree_hdr rh;
+	uint64_t expect = from; /* hole search: the next index that must be present */
+	if (sd_le32(root) == 0 || sd_btree_hdr_decode(root, SD_INODE_DATA_INDEX_SIZE, &rh) != SD_OK)
+		return data ? UINT64_MAX : from; /* an empty tree */
+	uint32_t nleaves = rh.depth == 1 ? 1 : rh.entries;
+	for (uint32_t l = 0; l < nleaves; l++) {
+		const uint8_t *leaf = root;
+		struct sd_btree_hdr lh = rh;
+		if (rh.depth == 2) {
+			uint8_t *node;
+			size_t len;
+			if (node_get(v, sd_le64(root + SD_BTREE_HDR_SIZE + 16 * l + 8), &node, &len) != 0 ||
+			    sd_btree_hdr_decode(node, len, &lh) != SD_OK)
+				continue;
+			leaf = node;
+		}
+		for (uint32_t i = 0; i < lh.entries; i++) {
+			const uint8_t *e = leaf + SD_BTREE_HDR_SIZE + 8 * i;
+			uint64_t idx = sd_le32(e);
+			uint32_t vid = sd_le32(e + 4);
+			if (idx < from)
+				continue;
+			if (data) {
+				if (vid != 0)
+					return idx;
+			} else {
+				if (idx != expect || vid == 0)
+					return expect;
+				expect++;
+			}
+		}
+	}
+	return data ? UINT64_MAX : expect;
+}
+
 int64_t sfs_vol_seek(struct sfs_vol *v, uint64_t off, bool data)
 {
 	if (off >= v->size)
 		return -ENXIO;
-	if (v->hyper)
-		return data ? (int64_t)off : (int64_t)v->size; /* no cheap scan of a B-tree: all data */
+	if (v->hyper) {
+		pthread_rwlock_rdlock(&v->hrw);
+		uint64_t i = hyper_scan(v, off >> v->shift, data);
+		pthread_rwlock_unlock(&v->hrw);
+		uint64_t at = i >= v->nr_objs ? v->size : i << v->shift;
+		if (at < off)
+			at = off;
+		if (at >= v->size)
+			return data ? -ENXIO : (int64_t)v->size;
+		return (int64_t)at;
+	}
 	for (uint64_t i = off >> v->shift; i < v->nr_objs; i++) {
 		bool has = atomic_load(&v->index[i]) != 0;
 		if (has == data) {

@@ -24,7 +24,7 @@
 		}                                                                     \
 	} while (0)
 
-enum mode { ANSWER_REVERSED, DROP_FIRST_CONNECTION, BAD_ID_FIRST };
+enum mode { ANSWER_REVERSED, DROP_FIRST_CONNECTION, BAD_ID_FIRST, SILENT_FIRST, SILENT };
 
 struct peer {
 	int lfd;
@@ -96,6 +96,10 @@ static void serve(struct peer *p, int fd, int nconn)
 		total++;
 		if (p->mode == DROP_FIRST_CONNECTION && nconn == 1 && total == 5)
 			break; /* vanish with requests in flight */
+		if (p->mode == SILENT || (p->mode == SILENT_FIRST && nconn == 1)) {
+			n = 0; /* a hung gateway: reads requests, never answers */
+			continue;
+		}
 		if (n < p->batch)
 			continue;
 		for (int k = n - 1; k >= 0; k--) {
@@ -377,6 +381,59 @@ static void test_retry_until_up(void)
 	peer_stop(&p);
 }
 
+/* A gateway that stops answering: after the timeout the requests go out again on a new
+ * connection and complete. */
+static void test_request_timeout(void)
+{
+	struct peer p;
+	peer_start(&p, SILENT_FIRST, 1);
+	char gw[64];
+	snprintf(gw, sizeof(gw), "127.0.0.1:%d", p.port);
+	struct sfs_pool_cfg cfg = { .connections = 1, .request_timeout_ms = 300 };
+	struct sfs_pool *pool = sfs_pool_create(&cfg, gw);
+	CHECK(pool != NULL);
+	run_reads(pool, 10, 0);
+	struct sfs_pool_stats st;
+	sfs_pool_stats(pool, &st);
+	CHECK(st.timeouts >= 1 && st.resent >= 10 && st.failed == 0);
+	sfs_pool_destroy(pool);
+	peer_stop(&p);
+}
+
+static void *shutdown_later(void *arg)
+{
+	usleep(200 * 1000);
+	sfs_pool_shutdown(arg);
+	return NULL;
+}
+
+/* Shutdown fails what is pending (ESHUTDOWN) and everything submitted afterwards, at once. */
+static void test_shutdown(void)
+{
+	struct peer p;
+	peer_start(&p, SILENT, 1);
+	char gw[64];
+	snprintf(gw, sizeof(gw), "127.0.0.1:%d", p.port);
+	struct sfs_pool_cfg cfg = { .connections = 2 };
+	struct sfs_pool *pool = sfs_pool_create(&cfg, gw);
+	CHECK(pool != NULL);
+	pthread_t t;
+	CHECK(pthread_create(&t, NULL, shutdown_later, pool) == 0);
+	struct sfs_io io;
+	memset(&io, 0, sizeof(io));
+	uint8_t buf[64];
+	struct sd_req req;
+	sd_req_read_obj(&req, sd_data_oid(1, 1), 0, sizeof(buf));
+	sd_req_encode(&req, io.hdr);
+	io.rbuf = buf;
+	io.rlen = sizeof(buf);
+	CHECK(sfs_pool_call(pool, &io) == ESHUTDOWN); /* was waiting on a silent gateway */
+	pthread_join(t, NULL);
+	CHECK(sfs_pool_call(pool, &io) == ESHUTDOWN); /* after: refused without waiting */
+	sfs_pool_destroy(pool);
+	peer_stop(&p);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN); /* the peer writes to connections the pool has dropped */
@@ -394,6 +451,10 @@ int main(void)
 	test_failover();
 	fprintf(stderr, "-- test_retry_until_up\n");
 	test_retry_until_up();
+	fprintf(stderr, "-- test_request_timeout\n");
+	test_request_timeout();
+	fprintf(stderr, "-- test_shutdown\n");
+	test_shutdown();
 	printf("pool tests passed\n");
 	return 0;
 }

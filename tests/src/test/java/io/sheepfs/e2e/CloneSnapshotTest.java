@@ -4,10 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import io.sheepfs.client.SheepClient;
 import io.sheepfs.client.VdiRef;
-import io.sheepfs.protocol.ObjectId;
-import io.sheepfs.protocol.vdi.Inode;
 import java.io.RandomAccessFile;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
@@ -31,15 +28,14 @@ class CloneSnapshotTest {
             byte[] b = pattern('B', 9 * MIB);
             byte[] c = pattern('C', 9 * MIB);
             write(m.path("volume/base"), MIB, a);
-            String[] hp = m.read("config/sheep_info").strip().split(":");
-            try (SheepClient cl = SheepClient.connect(new InetSocketAddress(hp[0], Integer.parseInt(hp[1])))) {
+            try (SheepClient cl = ServerBytes.clientOf(m)) {
                 VdiRef working = cl.snapshot("base", "before"); // the old vid is now the snapshot
                 VdiRef snap = cl.lookup("base", "before", 0);
                 org.junit.jupiter.api.Assertions.assertNotEquals(working.vid(), snap.vid());
                 // the attached volume is now stale: the write must reload and copy-on-write
                 write(m.path("volume/base"), MIB, b);
                 assertArrayEquals(b, read(m.path("volume/base"), MIB, b.length), "working VDI lost the new write");
-                assertArrayEquals(a, readFromServer(cl, snap.vid(), MIB, a.length), "snapshot changed by a later write");
+                assertArrayEquals(a, ServerBytes.read(cl, snap.vid(), MIB, a.length), "snapshot changed by a later write");
 
                 VdiRef clone = cl.cloneVdi(snap.vid(), "child");
                 m.control("vdi/mount", "child\n");
@@ -48,9 +44,9 @@ class CloneSnapshotTest {
                 byte[] want = a.clone();
                 System.arraycopy(c, 0, want, MIB, c.length - MIB);
                 assertArrayEquals(Arrays.copyOf(want, a.length), read(m.path("volume/child"), MIB, a.length));
-                assertArrayEquals(a, readFromServer(cl, snap.vid(), MIB, a.length), "clone's write reached the snapshot");
+                assertArrayEquals(a, ServerBytes.read(cl, snap.vid(), MIB, a.length), "clone's write reached the snapshot");
                 assertArrayEquals(b, read(m.path("volume/base"), MIB, b.length), "clone's write reached its sibling");
-                assertArrayEquals(Arrays.copyOf(want, a.length), readFromServer(cl, clone.vid(), MIB, a.length));
+                assertArrayEquals(Arrays.copyOf(want, a.length), ServerBytes.read(cl, clone.vid(), MIB, a.length));
             }
         }
     }
@@ -80,21 +76,4 @@ class CloneSnapshotTest {
         }
     }
 
-    /** Reads a VDI's bytes object by object, following its index (holes are zeros). */
-    static byte[] readFromServer(SheepClient c, int vid, long off, int n) throws Exception {
-        Inode inode = c.readInode(vid);
-        int objSize = 1 << inode.header().blockSizeShift();
-        byte[] out = new byte[n];
-        for (long p = off; p < off + n; ) {
-            int idx = (int) (p / objSize);
-            int in = (int) (p % objSize);
-            int len = (int) Math.min(objSize - in, off + n - p);
-            int owner = inode.lookup(idx);
-            if (owner != 0) {
-                System.arraycopy(c.readObject(ObjectId.data(owner, idx), in, len), 0, out, (int) (p - off), len);
-            }
-            p += len;
-        }
-        return out;
-    }
 }

@@ -5,10 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.sheepfs.client.SheepClient;
 import io.sheepfs.client.VdiRef;
-import io.sheepfs.protocol.ObjectId;
-import io.sheepfs.protocol.vdi.Inode;
 import java.io.RandomAccessFile;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -45,23 +42,10 @@ class VolumeDataTest {
                 assertArrayEquals(new byte[head.length], head);
             }
             // the same bytes straight from the server, object by object
-            String[] hp = m.read("config/sheep_info").strip().split(":");
-            try (SheepClient c = SheepClient.connect(new InetSocketAddress(hp[0], Integer.parseInt(hp[1])))) {
+            try (SheepClient c = ServerBytes.clientOf(m)) {
                 VdiRef ref = c.lookupVdi("data1");
-                Inode inode = c.readInode(ref.vid());
-                int objSize = 1 << inode.header().blockSizeShift();
-                byte[] all = new byte[256 * MIB];
-                long start = 3L * MIB + 512;
-                for (long off = start; off < start + all.length; ) {
-                    int idx = (int) (off / objSize);
-                    int inObj = (int) (off % objSize);
-                    int n = (int) Math.min(objSize - inObj, start + all.length - off);
-                    int owner = inode.lookup(idx);
-                    assertEquals(ref.vid(), owner, "object " + idx + " not owned by the VDI");
-                    byte[] piece = c.readObject(ObjectId.data(owner, idx), inObj, n);
-                    System.arraycopy(piece, 0, all, (int) (off - start), n);
-                    off += n;
-                }
+                byte[] all = ServerBytes.read(c, ref.vid(), 3L * MIB + 512, 256 * MIB);
+                assertEquals(ref.vid(), c.readInode(ref.vid()).lookup(1), "written objects not owned by the VDI");
                 String fromServer = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(all));
                 assertEquals(want.split(" ")[0], fromServer, "bytes on the server differ from what dd wrote");
             }

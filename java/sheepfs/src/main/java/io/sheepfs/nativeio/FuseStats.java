@@ -9,9 +9,9 @@ public record FuseStats(long reads, long writes, long readBytes, long writeBytes
                         long readonlyRetries, long reloads, long errors, long allocationWaits,
                         long requests, long resent, long failed, long reconnects, long connectFailures,
                         long malformed, long inflight, long upcalls, long upcallErrors,
-                        long writesPeak, long discards) {
+                        long writesPeak, long discards, long timeouts) {
     static FuseStats of(long[] a) {
         return new FuseStats(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11],
-                a[12], a[13], a[14], a[15], a[16], a[17], a[18], a[19], a[20], a[21], a[22], a[23]);
+                a[12], a[13], a[14], a[15], a[16], a[17], a[18], a[19], a[20], a[21], a[22], a[23], a[24]);
     }
 }

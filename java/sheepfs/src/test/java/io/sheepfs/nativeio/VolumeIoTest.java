@@ -297,6 +297,15 @@ class VolumeIoTest {
         assertArrayEquals(a, read(vol("hyper"), off, a.length));
         assertArrayEquals(c, read(vol("hyper"), 2L * MiB, MiB));
         assertArrayEquals(new byte[MiB], read(vol("hyper"), 100L * MiB, MiB));
+        // SEEK_DATA/SEEK_HOLE walk the B-tree leaves: cp keeps the holes of a hyper volume too
+        assertEquals(String.valueOf(3 * 4 * MiB / 512), run("stat", "-c", "%b", vol("hyper").toString()));
+        Path copy = tmp.resolve("hcopy");
+        long readBefore = session.stats().readBytes();
+        run("cp", "--sparse=always", vol("hyper").toString(), copy.toString());
+        assertTrue(session.stats().readBytes() - readBefore <= 12L * MiB, "cp skipped the holes");
+        assertTrue(Long.parseLong(run("stat", "-c", "%b", copy.toString())) * 512 <= 12L * MiB);
+        assertArrayEquals(a, read(copy, off, a.length));
+        assertArrayEquals(c, read(copy, 2L * MiB, MiB));
     }
 
     @Test
@@ -415,7 +424,10 @@ class VolumeIoTest {
         assertEquals(String.valueOf(4 * MiB / 512), run("stat", "-c", "%b", vol("sparse").toString()),
                 "st_blocks = the allocated object");
         Path copy = tmp.resolve("copy");
+        long readBefore = session.stats().readBytes();
         run("cp", "--sparse=always", vol("sparse").toString(), copy.toString()); // SEEK_DATA/SEEK_HOLE
+        assertTrue(session.stats().readBytes() - readBefore <= 4L * MiB,
+                "cp read only the data, it skipped the holes by seeking (" + (session.stats().readBytes() - readBefore) + ")");
         assertEquals(64L * MiB, Files.size(copy));
         long copied = Long.parseLong(run("stat", "-c", "%b", copy.toString())) * 512;
         assertTrue(copied <= 4L * MiB, "the copy kept the holes (" + copied + " bytes allocated)");

@@ -1,0 +1,209 @@
+package io.sheepfs.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.sheepfs.client.SheepClient;
+import io.sheepfs.client.VdiRef;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Snapshots taken by another client while two writers keep writing to the attached volume
+ * (issue 6, "correct at speed"): no write fails (sheep's READONLY must be absorbed by reloading
+ * the inode and retrying as copy-on-write), each snapshot holds exactly the state after some
+ * prefix of each writer's writes, that prefix includes every write completed before the snapshot
+ * call and none started after it returned, and the working VDI ends with the latest data.
+ */
+class SnapshotUnderWriteTest {
+    static final int MIB = 1 << 20;
+    static final int BLOCK = 64 << 10; // never crosses a 4 MiB object: one write, one segment
+
+    @TempDir
+    Path dir;
+
+    /**
+     * One writer thread: sequential writes, each a stamped block; {@code started}/{@code completed}
+     * bracket every write, {@code blocks} records which block each sequence number wrote.
+     */
+    static final class Writer extends Thread {
+        final int tag;
+        final long base;
+        final int nBlocks;
+        final boolean randomOrder;
+        final FileChannel ch;
+        final AtomicLong started = new AtomicLong();
+        final AtomicLong completed = new AtomicLong();
+        final List<Integer> blocks = new ArrayList<>(); // blocks.get(seq - 1) = block written by seq
+        volatile boolean stop;
+        volatile Throwable failure;
+
+        Writer(int tag, long base, int nBlocks, boolean randomOrder, FileChannel ch) {
+            super("writer-" + tag);
+            this.tag = tag;
+            this.base = base;
+            this.nBlocks = nBlocks;
+            this.randomOrder = randomOrder;
+            this.ch = ch;
+        }
+
+        /** Block of write {@code seq}: a permutation per pass (97 is odd, nBlocks a power of 2), or in order. */
+        int blockOf(long seq) {
+            return (int) (randomOrder ? (seq * 97) % nBlocks : (seq - 1) % nBlocks);
+        }
+
+        long offsetOf(int block) {
+            return base + (long) block * BLOCK;
+        }
+
+        @Override
+        public void run() {
+            try {
+                for (long seq = 1; !stop; seq++) {
+                    int b = blockOf(seq);
+                    blocks.add(b);
+                    started.set(seq);
+                    Stamp.pwrite(ch, offsetOf(b), Stamp.block(tag, seq, offsetOf(b), BLOCK));
+                    completed.set(seq);
+                }
+            } catch (Throwable t) {
+                failure = t;
+            }
+        }
+
+        void awaitMore(long writes) throws InterruptedException {
+            long target = completed.get() + writes;
+            long end = System.nanoTime() + 120_000_000_000L;
+            while (completed.get() < target) {
+                if (failure != null) {
+                    throw new AssertionError(getName() + " failed after " + completed.get() + " writes", failure);
+                }
+                if (!isAlive() || System.nanoTime() > end) {
+                    fail(getName() + " stalled at " + completed.get() + " writes");
+                }
+                Thread.sleep(5);
+            }
+        }
+
+        /** Expected sequence number in each block once writes 1..upTo are done (0 = never written). */
+        long[] stateAfter(long upTo) {
+            long[] s = new long[nBlocks];
+            for (long seq = 1; seq <= upTo; seq++) {
+                s[blocks.get((int) (seq - 1))] = seq;
+            }
+            return s;
+        }
+    }
+
+    record Taken(String tag, long[] completedBefore, long[] startedAfter) {}
+
+    @Test
+    void snapshotsWhileWritingAreConsistentCutsAndNoWriteFails() throws Exception {
+        try (SheepfsMount m = SheepfsMount.local(dir)) {
+            m.createAndAttach("hot", "64M");
+            Path vol = m.path("volume/hot");
+            List<Taken> taken = new ArrayList<>();
+            Writer[] ws;
+            try (FileChannel ch0 = Stamp.open(vol); FileChannel ch1 = Stamp.open(vol);
+                 SheepClient cl = ServerBytes.clientOf(m)) {
+                // writer 1 hops around 4 objects (all allocated soon); writer 2 fills 8 objects in
+                // order, so at the first snapshot some of its objects are still unallocated
+                ws = new Writer[] {new Writer(1, 0, 16 * MIB / BLOCK, true, ch0),
+                    new Writer(2, 16 * MIB, 32 * MIB / BLOCK, false, ch1)};
+                for (Writer w : ws) {
+                    w.start();
+                }
+                try {
+                    for (Writer w : ws) {
+                        w.awaitMore(60);
+                    }
+                    for (String tag : List.of("s1", "s2")) {
+                        long t0 = System.nanoTime();
+                        long[] before = {ws[0].completed.get(), ws[1].completed.get()};
+                        cl.snapshot("hot", tag);
+                        long[] after = {ws[0].started.get(), ws[1].started.get()};
+                        taken.add(new Taken(tag, before, after));
+                        System.out.printf("snapshot %s took %d ms%n", tag, (System.nanoTime() - t0) / 1_000_000);
+                        for (Writer w : ws) {
+                            w.awaitMore(60); // the writes right after the snapshot meet READONLY
+                        }
+                    }
+                } finally {
+                    for (Writer w : ws) {
+                        w.stop = true;
+                    }
+                    for (Writer w : ws) {
+                        w.join(60_000);
+                    }
+                }
+                for (Writer w : ws) {
+                    if (w.failure != null) {
+                        throw new AssertionError(w.getName() + ": a write failed after " + w.completed.get()
+                                + " writes (a snapshot must not fail writes)\n" + m.log(), w.failure);
+                    }
+                    assertTrue(!w.isAlive(), w.getName() + " hangs");
+                }
+
+                System.out.printf("writes: %d and %d%n", ws[0].completed.get(), ws[1].completed.get());
+                Set<Integer> vids = new HashSet<>();
+                for (Taken t : taken) {
+                    VdiRef snap = cl.lookup("hot", t.tag(), 0);
+                    assertTrue(vids.add(snap.vid()), "two snapshots share vid " + snap.vid());
+                    byte[] bytes = ServerBytes.read(cl, snap.vid(), 0, 48 * MIB);
+                    for (int i = 0; i < ws.length; i++) {
+                        assertConsistentCut(t, i, ws[i], bytes);
+                    }
+                }
+                int working = cl.lookupVdi("hot").vid();
+                assertTrue(vids.add(working), "the working VDI is one of the snapshots");
+                byte[] server = ServerBytes.read(cl, working, 0, 48 * MIB);
+                byte[] mount = Stamp.pread(ch0, 0, 48 * MIB);
+                for (Writer w : ws) {
+                    long[] want = w.stateAfter(w.completed.get());
+                    assertBlocks("working VDI on the server", w, server, want);
+                    assertBlocks("working VDI read through the mount", w, mount, want);
+                }
+            }
+        }
+    }
+
+    /** The snapshot holds writes 1..C of this writer, completedBefore <= C <= startedAfter, and nothing else. */
+    private static void assertConsistentCut(Taken t, int i, Writer w, byte[] bytes) {
+        long cut = 0;
+        for (int b = 0; b < w.nBlocks; b++) {
+            Stamp.Seen s = Stamp.decode(bytes, (int) w.offsetOf(b), w.offsetOf(b), BLOCK);
+            if (s != Stamp.ZERO) {
+                assertEquals(w.tag, s.tag(), "snapshot " + t.tag() + ": block " + b + " written by the wrong writer");
+                cut = Math.max(cut, s.seq());
+            }
+        }
+        System.out.printf("snapshot %s, %s: cut after write %d (completed before: %d, started after: %d)%n",
+                t.tag(), w.getName(), cut, t.completedBefore()[i], t.startedAfter()[i]);
+        long lo = t.completedBefore()[i];
+        long hi = t.startedAfter()[i];
+        assertTrue(cut >= lo, "snapshot " + t.tag() + " lacks writes of " + w.getName()
+                + " completed before it was taken: newest in it is " + cut + ", completed before: " + lo);
+        assertTrue(cut <= hi, "snapshot " + t.tag() + " holds write " + cut + " of " + w.getName()
+                + " started only after the snapshot returned (last started then: " + hi + ")");
+        assertBlocks("snapshot " + t.tag() + " (cut after write " + cut + ")", w, bytes, w.stateAfter(cut));
+    }
+
+    private static void assertBlocks(String what, Writer w, byte[] bytes, long[] want) {
+        for (int b = 0; b < w.nBlocks; b++) {
+            Stamp.Seen s = Stamp.decode(bytes, (int) w.offsetOf(b), w.offsetOf(b), BLOCK);
+            long got = s == Stamp.ZERO ? 0 : s.seq();
+            if (got != want[b]) {
+                fail(what + ": block " + b + " of " + w.getName() + " (offset " + w.offsetOf(b) + ") holds write "
+                        + got + ", expected " + want[b]);
+            }
+        }
+    }
+}
