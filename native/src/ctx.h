@@ -23,8 +23,10 @@ struct sfs_cfg {
 	int writeback_cache; /* ask the kernel for writeback caching (page-cache mode) */
 	int io_flusher;      /* PR_SET_IO_FLUSHER on serving threads */
 	int max_write;       /* bytes per FUSE write (max 1 MiB) */
+	int uid, gid;        /* owner of every file; -1 = the process's */
+	int parallel_dw;     /* FOPEN_PARALLEL_DIRECT_WRITES on direct-I/O volume opens */
 };
-#define SFS_CFG_INTS 8
+#define SFS_CFG_INTS 11
 
 /* A volume attached under a FUSE inode number chosen by Java. Referenced by the table (until
  * detached) and by every open handle: a detach is lazy, handles keep working until released. */

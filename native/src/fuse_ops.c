@@ -114,8 +114,8 @@ static int attr_decode(struct sfs_ctx *ctx, JNIEnv *env, jlongArray arr, struct 
 	st->st_mtim.tv_sec = (time_t)a[5];
 	st->st_atim = st->st_ctim = st->st_mtim;
 	st->st_blocks = (blkcnt_t)a[6];
-	st->st_uid = getuid();
-	st->st_gid = getgid();
+	st->st_uid = (uid_t)ctx->cfg.uid;
+	st->st_gid = (gid_t)ctx->cfg.gid;
 	st->st_blksize = 4096;
 	if (*kind == KIND_VOLUME)
 		volume_attr(ctx, st);
@@ -380,7 +380,7 @@ static void open_volume(fuse_req_t req, struct sfs_ctx *ctx, fuse_ino_t ino, str
 		fuse_reply_open(req, fi);
 	} else {
 		/* direct I/O; and overlapping writers are not serialized by the kernel */
-		reply_open_flags(req, fh, FOPEN_DIRECT_IO | FOPEN_PARALLEL_DIRECT_WRITES);
+		reply_open_flags(req, fh, FOPEN_DIRECT_IO | (ctx->cfg.parallel_dw ? FOPEN_PARALLEL_DIRECT_WRITES : 0));
 	}
 }
 

@@ -204,7 +204,11 @@ static jlong n_create(JNIEnv *env, jclass cls, jobject callbacks, jstring jmnt, 
 		return 0;
 	}
 	(*env)->GetIntArrayRegion(env, jcfg, 0, SFS_CFG_INTS, cfg);
-	ctx->cfg = (struct sfs_cfg){ cfg[0], cfg[1], cfg[2], cfg[3], cfg[4], cfg[5], cfg[6], cfg[7] };
+	ctx->cfg = (struct sfs_cfg){ cfg[0], cfg[1], cfg[2], cfg[3], cfg[4], cfg[5], cfg[6], cfg[7], cfg[8], cfg[9], cfg[10] };
+	if (ctx->cfg.uid < 0)
+		ctx->cfg.uid = (int)getuid();
+	if (ctx->cfg.gid < 0)
+		ctx->cfg.gid = (int)getgid();
 	ctx->vcfg.max_piece = ctx->cfg.max_piece > 0 ? (uint32_t)ctx->cfg.max_piece : 0;
 	if (pthread_key_create(&ctx->env_key, detach_thread) != 0) {
 		ctx_free(env, ctx);

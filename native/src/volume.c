@@ -611,10 +611,14 @@ static void on_created(struct sfs_seg *s)
 	uint32_t prev = atomic_exchange(&v->index[s->idx], s->vid);
 	if (prev == 0)
 		atomic_fetch_add(&v->allocated, 1);
+	/* If a reload switched to a new working VDI while this create was on the wire (it reached
+	 * sheep before the snapshot), the entry belongs in the new working inode: it then points at
+	 * the object we just wrote, exactly as merge_flat does for creates that finished earlier. */
+	uint32_t target = atomic_load(&v->vid);
 	struct sd_req req;
 	s->state = S_INDEX;
 	sd_put32(s->entry_le, s->vid);
-	sd_req_write_obj(&req, sd_inode_oid(s->vid), SD_INODE_DATA_VDI_ID_OFF + 4 * s->idx, 4, v->copies);
+	sd_req_write_obj(&req, sd_inode_oid(target), SD_INODE_DATA_VDI_ID_OFF + 4 * s->idx, 4, v->copies);
 	atomic_fetch_add(&v->st->index_writes, 1);
 	seg_submit(s, &req, s->entry_le, 4, NULL, 0);
 }

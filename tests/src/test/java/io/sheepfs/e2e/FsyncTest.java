@@ -1,11 +1,19 @@
 package io.sheepfs.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sheepfs.client.SheepClient;
-import java.nio.MappedByteBuffer;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,24 +48,50 @@ class FsyncTest {
     void pageCacheModeMsyncedMappedWritesAreOnTheServer() throws Exception {
         try (SheepfsMount m = SheepfsMount.local(dir, "-k")) {
             m.createAndAttach("mapped", "32M");
-            byte[] data = random(3, 2 * MIB);
+            Path vol = m.path("volume/mapped");
             long off = 3 * MIB; // spans objects 0 and 1
-            try (FileChannel ch = Stamp.open(m.path("volume/mapped")); SheepClient c = ServerBytes.clientOf(m)) {
-                MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_WRITE, off, data.length);
-                map.put(data);
-                map.force(); // msync(MS_SYNC)
-                ch.force(true);
+            byte[] data = random(3, 2 * MIB);
+            byte[] more = random(4, 64 << 10);
+            Path a = Files.write(dir.resolve("a.bin"), data);
+            Path b = Files.write(dir.resolve("b.bin"), more);
+            // Java cannot unmap a MappedByteBuffer (it would keep the mount busy): python's mmap can.
+            // The mapping stays open while the server is checked, so only msync can have pushed the pages.
+            String script = String.join("\n",
+                    "import mmap, os, sys",
+                    "fd = os.open(sys.argv[1], os.O_RDWR)",
+                    "m = mmap.mmap(fd, 2 << 20, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE, offset=3 << 20)",
+                    "m[:] = open(sys.argv[2], 'rb').read()",
+                    "m.flush()",
+                    "print('synced', flush=True)",
+                    "sys.stdin.readline()",
+                    "b = open(sys.argv[3], 'rb').read()",
+                    "m[(1 << 20) - 4096:(1 << 20) - 4096 + len(b)] = b",
+                    "m.flush()",
+                    "print('synced', flush=True)",
+                    "sys.stdin.readline()",
+                    "m.close()",
+                    "os.close(fd)");
+            Process py = new ProcessBuilder("python3", "-c", script, vol.toString(), a.toString(), b.toString())
+                    .redirectErrorStream(true).start();
+            try (SheepClient c = ServerBytes.clientOf(m);
+                 BufferedReader out = new BufferedReader(new InputStreamReader(py.getInputStream(), StandardCharsets.UTF_8));
+                 Writer in = new OutputStreamWriter(py.getOutputStream(), StandardCharsets.UTF_8)) {
                 int vid = c.lookupVdi("mapped").vid();
+                assertEquals("synced", out.readLine(), "python mmap writer failed");
                 assertArrayEquals(data, ServerBytes.read(c, vid, off, data.length),
-                        "msync/fsync returned but the server lacks the mapped writes");
-                // rewrite part of the mapping: the second msync must push the new bytes too
-                byte[] more = random(4, 64 << 10);
-                map.position(MIB - 4096);
-                map.put(more);
-                map.force();
+                        "msync returned but the server lacks the mapped writes");
+                in.write("\n");
+                in.flush();
+                assertEquals("synced", out.readLine(), "python mmap writer failed");
                 System.arraycopy(more, 0, data, MIB - 4096, more.length);
                 assertArrayEquals(data, ServerBytes.read(c, vid, off, data.length),
-                        "the second msync did not reach the server");
+                        "the second msync did not push the rewritten pages to the server");
+                in.write("\n");
+                in.flush();
+                assertTrue(py.waitFor(30, TimeUnit.SECONDS), "python mmap writer hangs");
+                assertEquals(0, py.exitValue());
+            } finally {
+                py.destroyForcibly();
             }
         }
     }

@@ -94,6 +94,12 @@ final class Stamp {
         }
     }
 
+    static void pwrite(Path vol, long off, byte[] data) throws IOException {
+        try (FileChannel ch = open(vol)) {
+            pwrite(ch, off, data);
+        }
+    }
+
     static byte[] pread(FileChannel ch, long off, int n) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(n);
         while (b.hasRemaining()) {

@@ -34,12 +34,18 @@ public final class FuseSession implements AutoCloseable {
      * @param ioFlusher      PR_SET_IO_FLUSHER on the serving threads (needs CAP_SYS_RESOURCE)
      * @param maxWrite       bytes per FUSE write request (up to 1 MiB)
      * @param mountOptions   -o options for libfuse/the kernel (fsname, auto_unmount, allow_other, ro, ...)
+     * @param uid            owner shown for every file (-1 = the process's uid)
+     * @param gid            group shown for every file (-1 = the process's gid)
+     * @param parallelDirectWrites open volumes with FOPEN_PARALLEL_DIRECT_WRITES (direct I/O mode), so the
+     *                       kernel does not serialize writers of one file
      */
     public record Options(int maxThreads, boolean cloneFd, int maxBackground, int connections, int maxPiece,
-                          boolean writebackCache, boolean ioFlusher, int maxWrite, List<String> mountOptions) {
+                          boolean writebackCache, boolean ioFlusher, int maxWrite, List<String> mountOptions,
+                          int uid, int gid, boolean parallelDirectWrites) {
         public Options {
             mountOptions = List.copyOf(mountOptions);
-            if (maxThreads < 1 || maxBackground < 1 || connections < 1 || maxPiece < 0 || maxWrite < 4096) {
+            if (maxThreads < 1 || maxBackground < 1 || connections < 1 || maxPiece < 0 || maxWrite < 4096
+                    || uid < -1 || gid < -1) {
                 throw new IllegalArgumentException("bad FUSE options");
             }
         }
@@ -47,32 +53,43 @@ public final class FuseSession implements AutoCloseable {
         public static Options defaults() {
             int cpus = Runtime.getRuntime().availableProcessors();
             return new Options(Math.max(8, 4 * cpus), false, 64, Math.max(2, cpus), 0, false, true, 1 << 20,
-                    List.of("fsname=sheepfs", "subtype=sheepfs", "auto_unmount", "default_permissions"));
+                    List.of("fsname=sheepfs", "subtype=sheepfs", "auto_unmount", "default_permissions"), -1, -1, true);
         }
 
         public Options withMountOptions(List<String> opts) {
             return new Options(maxThreads, cloneFd, maxBackground, connections, maxPiece, writebackCache, ioFlusher,
-                    maxWrite, opts);
+                    maxWrite, opts, uid, gid, parallelDirectWrites);
         }
 
         public Options withThreads(int threads, boolean clone) {
             return new Options(threads, clone, maxBackground, connections, maxPiece, writebackCache, ioFlusher,
-                    maxWrite, mountOptions);
+                    maxWrite, mountOptions, uid, gid, parallelDirectWrites);
         }
 
         public Options withConnections(int n, int piece) {
             return new Options(maxThreads, cloneFd, maxBackground, n, piece, writebackCache, ioFlusher, maxWrite,
-                    mountOptions);
+                    mountOptions, uid, gid, parallelDirectWrites);
         }
 
         public Options withWritebackCache(boolean on) {
             return new Options(maxThreads, cloneFd, maxBackground, connections, maxPiece, on, ioFlusher, maxWrite,
-                    mountOptions);
+                    mountOptions, uid, gid, parallelDirectWrites);
+        }
+
+        public Options withParallelDirectWrites(boolean on) {
+            return new Options(maxThreads, cloneFd, maxBackground, connections, maxPiece, writebackCache, ioFlusher,
+                    maxWrite, mountOptions, uid, gid, on);
+        }
+
+        /** Owner and group of every file in the mount (-1 keeps the process's own). */
+        public Options withOwner(int newUid, int newGid) {
+            return new Options(maxThreads, cloneFd, maxBackground, connections, maxPiece, writebackCache, ioFlusher,
+                    maxWrite, mountOptions, newUid, newGid, parallelDirectWrites);
         }
 
         int[] toNative() {
             return new int[] {maxThreads, cloneFd ? 1 : 0, maxBackground, connections, maxPiece,
-                writebackCache ? 1 : 0, ioFlusher ? 1 : 0, maxWrite};
+                writebackCache ? 1 : 0, ioFlusher ? 1 : 0, maxWrite, uid, gid, parallelDirectWrites ? 1 : 0};
         }
 
         String[] fuseArgs() {

@@ -112,6 +112,18 @@ class FuseMountTest {
     }
 
     @Test
+    void filesBelongToTheConfiguredOwner() throws Exception {
+        Path mp = Files.createDirectory(tmp.resolve("mnt"));
+        try (FuseSession s = FuseSession.mount(mp, new TestTree("x"), "127.0.0.1:1",
+                FuseSession.Options.defaults().withOwner(1234, 5678))) {
+            s.start();
+            assertEquals(1234, Files.getAttribute(mp.resolve("hello"), "unix:uid"));
+            assertEquals(5678, Files.getAttribute(mp.resolve("hello"), "unix:gid"));
+            assertEquals(1234, Files.getAttribute(mp.resolve("volume"), "unix:uid"));
+        }
+    }
+
+    @Test
     void badArgumentsAreExplained() throws Exception {
         Path mp = Files.createDirectory(tmp.resolve("mnt"));
         IOException e = assertThrows(IOException.class,

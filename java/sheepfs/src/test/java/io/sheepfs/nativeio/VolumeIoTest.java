@@ -48,10 +48,14 @@ class VolumeIoTest {
     }
 
     void start(boolean sync) throws IOException {
+        start(sync, FuseSession.Options.defaults());
+    }
+
+    void start(boolean sync, FuseSession.Options options) throws IOException {
         sheep = new SheepFixture(Files.createTempDirectory(tmp, "store"), sync);
         tree = new TestTree("");
         mnt = Files.createTempDirectory(tmp, "mnt");
-        session = FuseSession.mount(mnt, tree, sheep.gateway(), FuseSession.Options.defaults());
+        session = FuseSession.mount(mnt, tree, sheep.gateway(), options);
         session.start();
     }
 
@@ -337,10 +341,8 @@ class VolumeIoTest {
         assertEquals(1, session.stats().creates(), "one create for the object; the others waited and wrote");
     }
 
-    @Test
-    void directWritersToOneFileOverlap() throws Exception {
-        tearDown();
-        start(true); // durable writes take long enough for overlap to show
+    /** Most writes that were in flight at once when 4 threads write 64 KiB blocks to one volume file. */
+    long writersPeak() throws Exception {
         sheep.create("par", 64L * MiB, 22, false);
         attach("par");
         write(vol("par"), 0, new byte[16 * MiB]); // allocate first: overlap is about plain writes
@@ -363,11 +365,25 @@ class VolumeIoTest {
             f.get();
         }
         ex.shutdown();
-        long peak = session.stats().writesPeak();
-        assertTrue(peak >= 2, "direct writes to one file were serialized (peak " + peak + ")");
         for (int i = 0; i < writers; i++) {
             assertArrayEquals(random(i, 64 * 1024), read(vol("par"), (long) i * 4 * MiB + 39L * 64 * 1024, 64 * 1024));
         }
+        return session.stats().writesPeak();
+    }
+
+    @Test
+    void directWritersToOneFileOverlap() throws Exception {
+        tearDown();
+        start(true, FuseSession.Options.defaults()); // durable writes take long enough for overlap to show
+        long peak = writersPeak();
+        assertTrue(peak >= 2, "direct writes to one file were serialized (peak " + peak + ")");
+    }
+
+    @Test
+    void withoutTheParallelFlagTheKernelSerializesThem() throws Exception {
+        tearDown();
+        start(true, FuseSession.Options.defaults().withParallelDirectWrites(false));
+        assertEquals(1, writersPeak(), "the control: FOPEN_PARALLEL_DIRECT_WRITES is what lets them overlap");
     }
 
     static String run(String... cmd) throws IOException, InterruptedException {

@@ -26,7 +26,7 @@ import java.util.function.LongPredicate;
 public final class ObjectStore {
     private static final String TMP_PREFIX = ".tmp-";
     /** Objects kept open between requests (each costs one file descriptor). */
-    private static final int OPEN_CHANNELS = 512;
+    private static final int OPEN_CHANNELS = 2048;
 
     private final Path objDir;
     private final boolean sync;
