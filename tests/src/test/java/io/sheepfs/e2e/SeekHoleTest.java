@@ -76,7 +76,13 @@ class SeekHoleTest {
             Stamp.pwrite(vol, 3 * OBJ + 12345, random(5, (int) (2 * MIB)));
             Stamp.pwrite(vol, 40 * OBJ, random(6, (int) OBJ));
             Path copy = dir.resolve("copy.img");
-            Sh.ok(120, "cp", "--sparse=auto", vol.toString(), copy.toString());
+            Path trace = dir.resolve("cp.trace");
+            Sh.ok(120, "strace", "-f", "-e", "trace=lseek", "-o", trace.toString(),
+                    "cp", "--sparse=auto", vol.toString(), copy.toString());
+            // cp found the extents by asking the volume (it only does when st_blocks shows holes)
+            String lseeks = Files.readString(trace);
+            assertTrue(lseeks.matches("(?s).*SEEK_DATA\\)\\s+= " + 3 * OBJ + "\\n.*SEEK_DATA\\)\\s+= " + 40 * OBJ + "\\n.*"),
+                    "cp did not find the data extents with SEEK_DATA:\n" + lseeks);
             assertEquals(256 * MIB, Files.size(copy));
             Sh.ok(120, "cmp", vol.toString(), copy.toString());
             long allocated = blocks(copy) * 512;

@@ -25,7 +25,7 @@ final class Mount {
 
     /** What to mount, from the command line. */
     record Plan(Path mountPoint, String host, int port, Path local, boolean pageCache, boolean objectCache,
-                boolean allowOther, boolean readOnly, int threads, boolean cloneFd) {}
+                boolean allowOther, boolean readOnly, int uid, int gid, int threads, boolean cloneFd) {}
 
     /** Told once the mount answers (or why it cannot). */
     interface Readiness {
@@ -108,7 +108,7 @@ final class Mount {
         if (plan.readOnly()) {
             mo.add("ro");
         }
-        o = o.withMountOptions(mo);
+        o = o.withMountOptions(mo).withOwner(plan.uid(), plan.gid());
         if (plan.threads() > 0 || plan.cloneFd()) {
             o = o.withThreads(plan.threads() > 0 ? plan.threads() : o.maxThreads(), plan.cloneFd());
         }

@@ -55,6 +55,14 @@ public final class SheepfsCommand implements Callable<Integer> {
     @Option(names = "--read-only", description = "mount read-only")
     boolean readOnly;
 
+    @Option(names = "--uid", paramLabel = "UID", defaultValue = "-1",
+            description = "owner of the files (default: the user running sheepfs)")
+    int uid;
+
+    @Option(names = "--gid", paramLabel = "GID", defaultValue = "-1",
+            description = "group of the files (default: the group running sheepfs)")
+    int gid;
+
     @Option(names = "--threads", paramLabel = "N", description = "maximum FUSE worker threads (default: 4 per CPU, at least 8)")
     int threads;
 
@@ -74,13 +82,17 @@ public final class SheepfsCommand implements Callable<Integer> {
             System.err.println("sheepfs: port " + port + " is out of range (1-65535)");
             return 64;
         }
+        if (uid < -1 || gid < -1) {
+            System.err.println("sheepfs: --uid and --gid take a number >= 0");
+            return 64;
+        }
         if (threads < 0 || threads > 1024) {
             System.err.println("sheepfs: --threads must be between 1 and 1024");
             return 64;
         }
         Mount.Plan plan = new Mount.Plan(mountPoint, address, port,
                 local == null ? null : local.toAbsolutePath().normalize(),
-                pageCache, objectCache, allowOther, readOnly, threads, cloneFd);
+                pageCache, objectCache, allowOther, readOnly, uid, gid, threads, cloneFd);
         if (daemonChild) {
             return Mount.run(plan, new Mount.Readiness() {
                 @Override
