@@ -626,10 +626,10 @@ int main(int argc, char **argv)
 		return 1;
 	node_cache_free(&nc);
 	close(ctl);
-	if (b.size > b.object_size) {
-		fprintf(stderr, "rawbench: request size %" PRIu32 " exceeds the object size %" PRIu32 "\n", b.size,
+	if (b.size > b.object_size) { /* one request addresses one object: the largest is a whole one */
+		fprintf(stderr, "rawbench: request size %" PRIu32 " clamped to the object size %" PRIu32 "\n", b.size,
 			b.object_size);
-		return 2;
+		b.size = b.object_size;
 	}
 
 	struct worker *w = calloc(b.conns, sizeof(*w));

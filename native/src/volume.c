@@ -16,7 +16,9 @@
 
 #define MAX_RETRIES 8 /* READONLY restarts of one segment before it gives up with EROFS */
 
-enum seg_state { S_READ, S_WRITE, S_CREATE, S_INDEX, S_HYPER };
+/* S_PROBE_ENTRY / S_PROBE_NAME: before creating an object, ask sheep whether another client
+ * allocated it (or deleted the VDI) since our copy of the index was read. */
+enum seg_state { S_READ, S_WRITE, S_CREATE, S_INDEX, S_HYPER, S_PROBE_ENTRY, S_PROBE_NAME };
 
 struct sfs_seg {
 	struct sfs_vreq *r;
@@ -25,7 +27,8 @@ struct sfs_seg {
 	uint32_t vid;            /* the working vid this attempt writes as */
 	uint8_t state;
 	uint8_t retries;
-	uint8_t entry_le[4];     /* flat index entry being written */
+	uint8_t entry_le[4];     /* flat index entry being written (or probed) */
+	uint32_t cow;            /* probe: the entry our index had, the object to copy from */
 	unsigned hstep;          /* hyper: next write of upd */
 	struct sfs_seg *wnext;   /* link in an allocation's or the reload's wait list */
 	struct sfs_seg *anext;   /* link in v->allocs (this segment allocates its object) */
@@ -77,6 +80,7 @@ struct sfs_vol {
 	bool hbusy;
 	struct sfs_seg *hq_head, *hq_tail;
 	atomic_ullong allocated;
+	_Atomic uint32_t locked_vid; /* LOCK_VDI taken at attach (0 = none): released at detach */
 };
 
 static void seg_write_start(struct sfs_seg *s);

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Many threads write disjoint 4 KiB blocks into the same object at once, the first writes into
  * it colliding: into an unallocated object (create-and-write races) and into an object the
- * working VDI still shares with its snapshot (copy-on-write races). Nothing may be lost, and the
- * snapshot keeps its data.
+ * working VDI still shares with its snapshot (copy-on-write races), and odd-sized writes, one of
+ * them spanning two new objects. Nothing may be lost, and the snapshot keeps its data.
  */
 class ConcurrentFirstWritesTest {
     static final int MIB = 1 << 20;
@@ -40,7 +40,7 @@ class ConcurrentFirstWritesTest {
             Path vol = m.path("volume/fresh");
             // objects 1..4 start unallocated; each round, all threads hit one of them at once
             for (int obj = 1; obj <= 4; obj++) {
-                writeConcurrently(vol, (long) obj * OBJ, 1, b -> true);
+                writeConcurrently(vol, (long) obj * OBJ, BLOCK, OBJ / BLOCK, 1, b -> true);
             }
             try (SheepClient c = ServerBytes.clientOf(m)) {
                 VdiRef ref = c.lookupVdi("fresh");
@@ -56,6 +56,31 @@ class ConcurrentFirstWritesTest {
                 for (int obj = 1; obj <= 4; obj++) {
                     assertEquals(ref.vid(), c.readInode(ref.vid()).lookup(obj), "object " + obj + " not owned by the VDI");
                 }
+            }
+        }
+    }
+
+    @Test
+    void oddSizedWritesStraddlingTwoUnallocatedObjectsAreAllKept() throws Exception {
+        try (SheepfsMount m = SheepfsMount.local(dir)) {
+            m.createAndAttach("straddle", "64M");
+            Path vol = m.path("volume/straddle");
+            // 13 KiB + 512 blocks from the middle of object 2 into object 3: one of them spans both
+            int size = 13 * 1024 + 512;
+            int count = OBJ / size;
+            long base = 2L * OBJ + OBJ / 2;
+            writeConcurrently(vol, base, size, count, 3, b -> true);
+            try (SheepClient c = ServerBytes.clientOf(m)) {
+                int vid = c.lookupVdi("straddle").vid();
+                byte[] server = ServerBytes.read(c, vid, base, count * size);
+                byte[] mount = Stamp.pread(vol, base, count * size);
+                for (int i = 0; i < count; i++) {
+                    long off = base + (long) i * size;
+                    assertEquals(new Stamp.Seen(3, i + 1), Stamp.decode(server, i * size, off, size), "on the server: block at " + off);
+                    assertEquals(new Stamp.Seen(3, i + 1), Stamp.decode(mount, i * size, off, size), "through the mount: block at " + off);
+                }
+                assertEquals(vid, c.readInode(vid).lookup(2));
+                assertEquals(vid, c.readInode(vid).lookup(3));
             }
         }
     }
@@ -77,7 +102,7 @@ class ConcurrentFirstWritesTest {
                 VdiRef snap = c.lookup("cow", "snap", 0);
                 // even blocks are rewritten (tag 2) by all threads at once; odd blocks must keep the parent's
                 for (int obj = 1; obj <= 2; obj++) {
-                    writeConcurrently(vol, (long) obj * OBJ, 2, b -> b % 2 == 0);
+                    writeConcurrently(vol, (long) obj * OBJ, BLOCK, OBJ / BLOCK, 2, b -> b % 2 == 0);
                 }
                 VdiRef working = c.lookupVdi("cow");
                 byte[] server = ServerBytes.read(c, working.vid(), OBJ, 2 * OBJ);
@@ -100,10 +125,12 @@ class ConcurrentFirstWritesTest {
     }
 
     /**
-     * THREADS threads, each with its own descriptor, write the selected blocks of one object
-     * (thread t takes blocks t, t+THREADS, ...; block i stamped (tag, i+1)), all starting together.
+     * THREADS threads, each with its own descriptor, write the selected ones of {@code count}
+     * blocks of {@code size} bytes from {@code base} (thread t takes blocks t, t+THREADS, ...;
+     * block i stamped (tag, i+1)), all starting together.
      */
-    private static void writeConcurrently(Path vol, long base, int tag, IntPredicate selected) throws Exception {
+    private static void writeConcurrently(Path vol, long base, int size, int count, int tag, IntPredicate selected)
+            throws Exception {
         CyclicBarrier go = new CyclicBarrier(THREADS);
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
         try {
@@ -113,10 +140,10 @@ class ConcurrentFirstWritesTest {
                 fs.add(pool.submit(() -> {
                     try (FileChannel ch = Stamp.open(vol)) {
                         go.await(60, TimeUnit.SECONDS);
-                        for (int i = first; i < OBJ / BLOCK; i += THREADS) {
+                        for (int i = first; i < count; i += THREADS) {
                             if (selected.test(i)) {
-                                long off = base + (long) i * BLOCK;
-                                Stamp.pwrite(ch, off, Stamp.block(tag, i + 1, off, BLOCK));
+                                long off = base + (long) i * size;
+                                Stamp.pwrite(ch, off, Stamp.block(tag, i + 1, off, size));
                             }
                         }
                     }

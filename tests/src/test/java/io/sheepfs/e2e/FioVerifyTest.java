@@ -13,8 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * fio's own data verification (crc32c headers in every block) through a real mount: libaio,
  * O_DIRECT, queue depth 16, random writes of 4 KiB and of mixed sizes straddling objects, then
- * every block read back; again after a remount (nothing served from memory); and four jobs of
- * mixed random reads and writes at once. The job files are in src/test/resources/fio/.
+ * every block read back; again after a remount (nothing served from memory); four jobs of
+ * mixed random reads and writes at once; buffered writes with the page cache on (-k). The job files are in src/test/resources/fio/.
  */
 class FioVerifyTest {
     @TempDir
@@ -33,6 +33,20 @@ class FioVerifyTest {
             m.control("vdi/mount", "fio\n");
             String out = fio(m, "fio", job, "--verify_only");
             assertVerified(out, List.of("randwrite-4k", "randwrite-mixed"));
+        }
+    }
+
+    @Test
+    void bufferedWritesInPageCacheModeVerifyAndSurviveARemount() throws Exception {
+        Path job = job("verify-pagecache.fio");
+        try (SheepfsMount m = SheepfsMount.local(dir, "-k")) {
+            m.createAndAttach("cached", "1G");
+            assertVerified(fio(m, "cached", job), List.of("buffered-2jobs"));
+            assertEquals(0, m.unmount(), "sheepfs exit status");
+        }
+        try (SheepfsMount m = SheepfsMount.local(dir, "-k")) {
+            m.control("vdi/mount", "cached\n");
+            assertVerified(fio(m, "cached", job, "--verify_only"), List.of("buffered-2jobs"));
         }
     }
 

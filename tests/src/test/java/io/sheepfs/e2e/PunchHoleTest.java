@@ -70,6 +70,10 @@ class PunchHoleTest {
                     assertEquals(vid, c.readInode(vid).lookup(obj), "partly punched object " + obj + " must stay");
                 }
                 assertEquals(4L * OBJ / 512, blocks(vol), "st_blocks after discarding one of five objects");
+                SeekHoleTest.assertProbes(vol, java.util.List.of(
+                        new SeekHoleTest.Probe("HOLE", 0, "" + OBJ),
+                        new SeekHoleTest.Probe("DATA", OBJ, "" + 2 * OBJ),
+                        new SeekHoleTest.Probe("HOLE", 2L * OBJ, "" + 5 * OBJ)));
 
                 // writing into the discarded object again allocates it afresh, the rest of it zeros
                 byte[] again = random(2, 4096);
@@ -77,6 +81,29 @@ class PunchHoleTest {
                 System.arraycopy(again, 0, data, OBJ + MIB, again.length);
                 assertArrayEquals(data, ServerBytes.read(c, vid, 0, data.length), "rewrite after discard");
                 assertEquals(vid, c.readInode(vid).lookup(1), "rewritten object 1 not in the index");
+            }
+        }
+    }
+
+    @Test
+    void withThePageCacheOnPunchedRangesReadAsZerosAtOnce() throws Exception {
+        try (SheepfsMount m = SheepfsMount.local(dir, "-k")) {
+            m.createAndAttach("cached", "32M");
+            Path vol = m.path("volume/cached");
+            byte[] data = random(4, 3 * OBJ);
+            try (java.nio.channels.FileChannel ch = Stamp.open(vol); SheepClient c = ServerBytes.clientOf(m)) {
+                Stamp.pwrite(ch, 0, data);
+                ch.force(true);
+                assertArrayEquals(data, Stamp.pread(ch, 0, data.length)); // now in the page cache
+                punch(vol, OBJ, OBJ);
+                punch(vol, 2L * OBJ + 1000, 5000);
+                Arrays.fill(data, OBJ, 2 * OBJ, (byte) 0);
+                Arrays.fill(data, 2 * OBJ + 1000, 2 * OBJ + 6000, (byte) 0);
+                assertArrayEquals(data, Stamp.pread(ch, 0, data.length), "stale cached pages after punching (same descriptor)");
+                assertArrayEquals(data, Stamp.pread(vol, 0, data.length), "stale cached pages after punching (new descriptor)");
+                int vid = c.lookupVdi("cached").vid();
+                assertArrayEquals(data, ServerBytes.read(c, vid, 0, data.length), "the server's bytes after punching");
+                assertEquals(0, c.readInode(vid).lookup(1), "discarded object 1 is still in the index");
             }
         }
     }

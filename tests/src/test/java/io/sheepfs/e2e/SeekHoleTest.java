@@ -92,7 +92,8 @@ class SeekHoleTest {
         }
     }
 
-    private static void assertProbes(Path vol, List<Probe> probes) throws Exception {
+    /** Runs the lseek probes in one python3 process on one descriptor; reports every mismatch. */
+    static void assertProbes(Path vol, List<Probe> probes) throws Exception {
         List<String> args = new ArrayList<>(List.of("python3", "-c", String.join("\n",
                 "import os, sys",
                 "fd = os.open(sys.argv[1], os.O_RDONLY)",

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Snapshots taken by another client while two writers keep writing to the attached volume
- * (issue 6, "correct at speed"): no write fails (sheep's READONLY must be absorbed by reloading
+ * (issue 6, "correct at speed"), one by one and back to back: no write fails (sheep's READONLY must be absorbed by reloading
  * the inode and retrying as copy-on-write), each snapshot holds exactly the state after some
  * prefix of each writer's writes, that prefix includes every write completed before the snapshot
  * call and none started after it returned, and the working VDI ends with the latest data.
@@ -32,11 +32,14 @@ class SnapshotUnderWriteTest {
 
     /**
      * One writer thread: sequential writes, each a stamped block; {@code started}/{@code completed}
-     * bracket every write, {@code blocks} records which block each sequence number wrote.
+     * bracket every write, {@code blocks} records which of its blocks each sequence number wrote.
+     * Writer k of n owns every n-th block of its region, so the writers share objects.
      */
     static final class Writer extends Thread {
         final int tag;
         final long base;
+        final int stride;
+        final int phase;
         final int nBlocks;
         final boolean randomOrder;
         final FileChannel ch;
@@ -46,10 +49,12 @@ class SnapshotUnderWriteTest {
         volatile boolean stop;
         volatile Throwable failure;
 
-        Writer(int tag, long base, int nBlocks, boolean randomOrder, FileChannel ch) {
+        Writer(int tag, long base, int stride, int phase, int nBlocks, boolean randomOrder, FileChannel ch) {
             super("writer-" + tag);
             this.tag = tag;
             this.base = base;
+            this.stride = stride;
+            this.phase = phase;
             this.nBlocks = nBlocks;
             this.randomOrder = randomOrder;
             this.ch = ch;
@@ -61,7 +66,7 @@ class SnapshotUnderWriteTest {
         }
 
         long offsetOf(int block) {
-            return base + (long) block * BLOCK;
+            return base + ((long) block * stride + phase) * BLOCK;
         }
 
         @Override
@@ -79,8 +84,7 @@ class SnapshotUnderWriteTest {
             }
         }
 
-        void awaitMore(long writes) throws InterruptedException {
-            long target = completed.get() + writes;
+        void awaitCompleted(long target) throws InterruptedException {
             long end = System.nanoTime() + 120_000_000_000L;
             while (completed.get() < target) {
                 if (failure != null) {
@@ -103,37 +107,67 @@ class SnapshotUnderWriteTest {
         }
     }
 
+    /** Waits until every writer has completed {@code writes} more writes (from now, all counted at once). */
+    static void awaitAll(Writer[] ws, long writes) throws InterruptedException {
+        long[] target = new long[ws.length];
+        for (int i = 0; i < ws.length; i++) {
+            target[i] = ws[i].completed.get() + writes;
+        }
+        for (int i = 0; i < ws.length; i++) {
+            ws[i].awaitCompleted(target[i]);
+        }
+    }
+
     record Taken(String tag, long[] completedBefore, long[] startedAfter) {}
 
     @Test
-    void snapshotsWhileWritingAreConsistentCutsAndNoWriteFails() throws Exception {
+    void snapshotsOneByOneWhileWritingAreConsistentCutsAndNoWriteFails() throws Exception {
+        snapshotsUnderWrites(List.of("s1", "s2"), false);
+    }
+
+    /** The second snapshot lands in the copy-on-write storm that follows the first. */
+    @Test
+    void twoSnapshotsBackToBackWhileWritingAreConsistentCutsAndNoWriteFails() throws Exception {
+        snapshotsUnderWrites(List.of("s1", "s2"), true);
+    }
+
+    /** Takes the snapshots {@code tags}, letting every writer do 40 writes before each (unless back to back) and after the last. */
+    private void snapshotsUnderWrites(List<String> tags, boolean backToBack) throws Exception {
         try (SheepfsMount m = SheepfsMount.local(dir)) {
             m.createAndAttach("hot", "64M");
             Path vol = m.path("volume/hot");
             List<Taken> taken = new ArrayList<>();
-            Writer[] ws;
-            try (FileChannel ch0 = Stamp.open(vol); FileChannel ch1 = Stamp.open(vol);
-                 SheepClient cl = ServerBytes.clientOf(m)) {
-                // writer 1 hops around 4 objects (all allocated soon); writer 2 fills 8 objects in
-                // order, so at the first snapshot some of its objects are still unallocated
-                ws = new Writer[] {new Writer(1, 0, 16 * MIB / BLOCK, true, ch0),
-                    new Writer(2, 16 * MIB, 32 * MIB / BLOCK, false, ch1)};
+            Writer[] ws = new Writer[6];
+            List<FileChannel> chs = new ArrayList<>();
+            try (SheepClient cl = ServerBytes.clientOf(m)) {
+                // writers 1-4 hop around the 8 objects of [0, 32M), interleaved block by block (all
+                // objects allocated soon); writers 5-6 fill [32M, 64M) in order, interleaved, so at
+                // the first snapshot some objects are still unallocated and they meet in new objects
+                for (int i = 0; i < 6; i++) {
+                    chs.add(Stamp.open(vol));
+                    ws[i] = i < 4 ? new Writer(i + 1, 0, 4, i, 32 * MIB / BLOCK / 4, true, chs.get(i))
+                            : new Writer(i + 1, 32 * MIB, 2, i - 4, 32 * MIB / BLOCK / 2, false, chs.get(i));
+                }
                 for (Writer w : ws) {
                     w.start();
                 }
                 try {
-                    for (Writer w : ws) {
-                        w.awaitMore(60);
-                    }
-                    for (String tag : List.of("s1", "s2")) {
+                    awaitAll(ws, 40);
+                    for (String tag : tags) {
                         long t0 = System.nanoTime();
-                        long[] before = {ws[0].completed.get(), ws[1].completed.get()};
+                        long[] before = new long[ws.length];
+                        for (int i = 0; i < ws.length; i++) {
+                            before[i] = ws[i].completed.get();
+                        }
                         cl.snapshot("hot", tag);
-                        long[] after = {ws[0].started.get(), ws[1].started.get()};
+                        long[] after = new long[ws.length];
+                        for (int i = 0; i < ws.length; i++) {
+                            after[i] = ws[i].started.get();
+                        }
                         taken.add(new Taken(tag, before, after));
                         System.out.printf("snapshot %s took %d ms%n", tag, (System.nanoTime() - t0) / 1_000_000);
-                        for (Writer w : ws) {
-                            w.awaitMore(60); // the writes right after the snapshot meet READONLY
+                        if (!backToBack || tag.equals(tags.get(tags.size() - 1))) {
+                            awaitAll(ws, 40); // the writes right after the snapshot meet READONLY
                         }
                     }
                 } finally {
@@ -152,26 +186,56 @@ class SnapshotUnderWriteTest {
                     assertTrue(!w.isAlive(), w.getName() + " hangs");
                 }
 
-                System.out.printf("writes: %d and %d%n", ws[0].completed.get(), ws[1].completed.get());
+                for (Writer w : ws) {
+                    System.out.printf("%s: %d writes%n", w.getName(), w.completed.get());
+                }
                 Set<Integer> vids = new HashSet<>();
                 for (Taken t : taken) {
                     VdiRef snap = cl.lookup("hot", t.tag(), 0);
                     assertTrue(vids.add(snap.vid()), "two snapshots share vid " + snap.vid());
-                    byte[] bytes = ServerBytes.read(cl, snap.vid(), 0, 48 * MIB);
+                    byte[] bytes = readVdi(cl, t.tag(), snap.vid(), m);
                     for (int i = 0; i < ws.length; i++) {
                         assertConsistentCut(t, i, ws[i], bytes);
                     }
                 }
                 int working = cl.lookupVdi("hot").vid();
                 assertTrue(vids.add(working), "the working VDI is one of the snapshots");
-                byte[] server = ServerBytes.read(cl, working, 0, 48 * MIB);
-                byte[] mount = Stamp.pread(ch0, 0, 48 * MIB);
+                byte[] server = readVdi(cl, "working", working, m);
+                byte[] mount = Stamp.pread(chs.get(0), 0, 64 * MIB);
                 for (Writer w : ws) {
                     long[] want = w.stateAfter(w.completed.get());
                     assertBlocks("working VDI on the server", w, server, want);
                     assertBlocks("working VDI read through the mount", w, mount, want);
                 }
+            } finally {
+                for (FileChannel ch : chs) {
+                    ch.close();
+                }
             }
+        }
+    }
+
+    /** All 64 MiB of a VDI from the server; a missing object fails with the VDI's index and the mount's log. */
+    private static byte[] readVdi(SheepClient cl, String what, int vid, SheepfsMount m) throws java.io.IOException {
+        try {
+            return ServerBytes.read(cl, vid, 0, 64 * MIB);
+        } catch (io.sheepfs.client.SheepResultException e) {
+            io.sheepfs.protocol.vdi.Inode inode = cl.readInode(vid);
+            StringBuilder idx = new StringBuilder();
+            for (int i = 0; i < 16; i++) {
+                int owner = inode.lookup(i);
+                idx.append(String.format(" %d:%x", i, owner));
+                if (owner != 0) {
+                    try {
+                        cl.readObject(io.sheepfs.protocol.ObjectId.data(owner, i), 0, 1);
+                    } catch (io.sheepfs.client.SheepResultException missing) {
+                        idx.append("(missing)");
+                    }
+                }
+            }
+            throw new AssertionError(what + " (vid " + Integer.toHexString(vid) + ", parent "
+                    + Integer.toHexString(inode.header().parentVdiId()) + ") points at a missing object: " + e.getMessage()
+                    + "\nindex:" + idx + "\n" + m.log(), e);
         }
     }
 

@@ -5,6 +5,7 @@ import io.sheepfs.fs.SessionAttacher;
 import io.sheepfs.fs.Settings;
 import io.sheepfs.fs.SheepfsTree;
 import io.sheepfs.nativeio.FuseSession;
+import io.sheepfs.protocol.cluster.SdNode;
 import io.sheepfs.server.EmbeddedSheep;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -12,7 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +25,8 @@ import org.slf4j.LoggerFactory;
  */
 final class Mount {
     private static final Logger LOG = LoggerFactory.getLogger(Mount.class);
+    /** As many gateways as the native pool keeps. */
+    private static final int MAX_GATEWAYS = 8;
 
     /** What to mount, from the command line. */
     record Plan(Path mountPoint, String host, int port, Path local, boolean pageCache, boolean objectCache,
@@ -55,8 +60,9 @@ final class Mount {
                 gateway = new InetSocketAddress(plan.host(), plan.port());
             }
             client = SheepClient.connect(gateway);
+            List<SdNode> nodes;
             try {
-                client.nodes();
+                nodes = client.nodes();
             } catch (IOException e) {
                 readiness.failed("cannot reach sheep at " + hostPort(gateway) + ": " + e.getMessage()
                         + (plan.local() == null ? " (is sheep running there? --local DIR runs an embedded one)" : ""));
@@ -68,7 +74,7 @@ final class Mount {
             SessionAttacher attacher = new SessionAttacher();
             SheepfsTree tree = new SheepfsTree(client, attacher, new Settings(plan.pageCache(), plan.objectCache()),
                     ZoneId.systemDefault(), attacher);
-            session = FuseSession.mount(mp, tree.callbacks(), hostPort(gateway), options(plan));
+            session = FuseSession.mount(mp, tree.callbacks(), gatewayList(gateway, nodes), options(plan));
             attacher.bind(session);
             session.start();
             FuseSession s = session;
@@ -141,8 +147,24 @@ final class Mount {
         }
     }
 
+    /**
+     * The gateway first, then the cluster's other nodes, so that the data path fails over by
+     * itself when the gateway dies (the C pool tries them in order).
+     */
+    static String gatewayList(InetSocketAddress gateway, List<SdNode> nodes) {
+        Set<String> list = new LinkedHashSet<>();
+        list.add(hostPort(gateway));
+        for (SdNode n : nodes) {
+            if (list.size() >= MAX_GATEWAYS) {
+                break;
+            }
+            list.add(hostPort(new InetSocketAddress(n.nid().addr().toInetAddress(), n.nid().port())));
+        }
+        return String.join(",", list);
+    }
+
     static String hostPort(InetSocketAddress a) {
         String h = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
-        return h + ":" + a.getPort();
+        return (h.contains(":") ? "[" + h + "]" : h) + ":" + a.getPort();
     }
 }
