@@ -22,7 +22,7 @@
 #define VOL_FH_BIT (UINT64_C(1) << 63)
 #define KIND_VOLUME 4
 #define ATTR_LEN 7
-#define VOL_TIMEOUT 1.0 /* a volume's size is stable; pseudo files are never cached */
+#define VOL_TIMEOUT 1.0 /* attrs of a volume inode: its size is stable while attached */
 
 struct vhandle {
 	struct sfs_vt_entry *ent;
@@ -174,7 +174,11 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	}
 	e.ino = e.attr.st_ino;
 	e.generation = 1;
-	e.attr_timeout = e.entry_timeout = kind == KIND_VOLUME ? VOL_TIMEOUT : 0.0;
+	/* Entries are never cached, volumes' included: a detach + attach gives volume/NAME a new
+	 * inode, and a cached entry would lead the kernel to the old one (ENOENT, or the old size).
+	 * Only path lookups pay; I/O goes through the open handle. */
+	e.entry_timeout = 0.0;
+	e.attr_timeout = kind == KIND_VOLUME ? VOL_TIMEOUT : 0.0;
 	fuse_reply_entry(req, &e);
 }
 

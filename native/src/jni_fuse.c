@@ -123,7 +123,11 @@ static void ctx_free(JNIEnv *env, struct sfs_ctx *ctx)
 {
 	/* Stop the pool first: pending completions still reply through the session, and waiting
 	 * reload threads get their answer (ESHUTDOWN) instead of waiting on a dead gateway. Then
-	 * let those threads finish before the pool's memory goes. */
+	 * let those threads finish before the pool's memory goes. Volumes still attached give
+	 * their locks back first, while the pool can still talk. */
+	for (int b = 0; ctx->pool && b < SFS_VT_BUCKETS; b++)
+		for (struct sfs_vt_entry *e = ctx->vt[b]; e; e = e->next)
+			sfs_vol_unlock(e->vol);
 	sfs_pool_shutdown(ctx->pool);
 	while (atomic_load(&ctx->stats.reload_threads) > 0)
 		usleep(1000);
@@ -390,6 +394,11 @@ static jint n_attach(JNIEnv *env, jclass cls, jlong h, jlong ino, jbyteArray jna
 	int e = sfs_vol_open(ctx->pool, &ctx->stats, &ctx->vcfg, name, (uint32_t)vid, &v);
 	if (e)
 		return e;
+	e = sfs_vol_lock(v); /* as QEMU: one writer per VDI on clusters formatted with the lock flag */
+	if (e) {
+		sfs_vol_put(v);
+		return e;
+	}
 	struct sfs_vt_entry *ent = calloc(1, sizeof(*ent));
 	if (ent == NULL) {
 		sfs_vol_put(v);
@@ -409,6 +418,7 @@ static jint n_attach(JNIEnv *env, jclass cls, jlong h, jlong ino, jbyteArray jna
 	}
 	pthread_rwlock_unlock(&ctx->vt_lock);
 	if (e) {
+		sfs_vol_unlock(v);
 		sfs_vol_put(v);
 		free(ent);
 	}
@@ -433,6 +443,7 @@ static jint n_detach(JNIEnv *env, jclass cls, jlong h, jlong ino)
 	pthread_rwlock_unlock(&ctx->vt_lock);
 	if (gone == NULL)
 		return ENOENT;
+	sfs_vol_unlock(gone->vol); /* handles still open keep writing, as after umount -l */
 	sfs_vt_entry_put(gone);
 	return 0;
 }
@@ -469,6 +480,7 @@ static jlongArray n_stats(JNIEnv *env, jclass cls, jlong h)
 		(jlong)ps.connect_failures, (jlong)ps.malformed, (jlong)ps.inflight,
 		(jlong)atomic_load(&ctx->upcalls), (jlong)atomic_load(&ctx->upcall_errors),
 		(jlong)atomic_load(&s->writes_peak), (jlong)atomic_load(&s->discards), (jlong)ps.timeouts,
+		(jlong)atomic_load(&s->probes), (jlong)atomic_load(&s->adopted),
 	};
 	jsize n = (jsize)(sizeof(a) / sizeof(a[0]));
 	jlongArray r = (*env)->NewLongArray(env, n);

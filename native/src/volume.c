@@ -553,6 +553,74 @@ static void hyper_enqueue(struct sfs_seg *s)
 		hyper_begin(s);
 }
 
+/*
+ * Our index copy was read at attach: another client (dog vdi write, a second sheepfs) may have
+ * allocated this object since, and a CREATE_AND_WRITE would replace its data with zeros + ours.
+ * So before every create (rare: once per object) re-read sheep's entry for it; if the object is
+ * ours now, adopt it and write in place. Hyper volumes skip the entry probe (the B-tree path
+ * would need the root and a leaf re-read): there, objects allocated by other writers since the
+ * attach are not detected. Then check the inode still has a name, so that a VDI deleted
+ * elsewhere fails the write instead of gaining an orphan object.
+ */
+static void probe_start(struct sfs_seg *s, uint32_t vid, uint32_t cur)
+{
+	struct sfs_vol *v = s->r->vol;
+	struct sd_req req;
+	s->vid = vid;
+	s->cow = cur;
+	memset(s->entry_le, 0, sizeof(s->entry_le));
+	if (v->hyper) {
+		s->state = S_PROBE_NAME;
+		sd_req_read_obj(&req, sd_inode_oid(vid), SD_INODE_NAME_OFF, 4);
+	} else {
+		s->state = S_PROBE_ENTRY;
+		sd_req_read_obj(&req, sd_inode_oid(vid), SD_INODE_DATA_VDI_ID_OFF + 4 * s->idx, 4);
+	}
+	atomic_fetch_add(&v->st->probes, 1);
+	seg_submit(s, &req, NULL, 0, s->entry_le, 4);
+}
+
+static void on_probed(struct sfs_seg *s, uint32_t res)
+{
+	struct sfs_vol *v = s->r->vol;
+	if (res != SD_RES_SUCCESS) {
+		vlog(v, s, "index probe before allocation", res, 0);
+		alloc_release(s);
+		seg_done(s, EIO);
+		return;
+	}
+	if (s->state == S_PROBE_ENTRY) {
+		uint32_t remote = sd_le32(s->entry_le);
+		if (remote == s->vid) {
+			/* allocated by another client meanwhile: ours, so write in place */
+			uint32_t cur = s->cow;
+			if (atomic_compare_exchange_strong(&v->index[s->idx], &cur, remote) && s->cow == 0)
+				atomic_fetch_add(&v->allocated, 1);
+			atomic_fetch_add(&v->st->adopted, 1);
+			alloc_release(s);
+			send_write(s, remote);
+			return;
+		}
+		if (remote != 0)
+			s->cow = remote; /* copy from whatever sheep's index names now */
+		struct sd_req req;
+		s->state = S_PROBE_NAME;
+		memset(s->entry_le, 0, sizeof(s->entry_le));
+		sd_req_read_obj(&req, sd_inode_oid(s->vid), SD_INODE_NAME_OFF, 4);
+		seg_submit(s, &req, NULL, 0, s->entry_le, 4);
+		return;
+	}
+	if (s->entry_le[0] == 0) {
+		fprintf(stderr, "sheepfs: vdi %s (%06" PRIx32 "): the VDI was deleted by another client; "
+			"write refused (detach the volume)\n", v->name, s->vid);
+		atomic_fetch_add(&v->st->errors, 1);
+		alloc_release(s);
+		seg_done(s, EIO);
+		return;
+	}
+	send_create(s, s->vid, s->cow);
+}
+
 static void seg_write_start(struct sfs_seg *s)
 {
 	struct sfs_vol *v = s->r->vol;
@@ -601,7 +669,7 @@ static void seg_write_start(struct sfs_seg *s)
 	v->allocs = s;
 	s->waiters = s->waiters_tail = NULL;
 	pthread_mutex_unlock(&v->mu);
-	send_create(s, vid, cur);
+	probe_start(s, vid, cur);
 }
 
 static void on_created(struct sfs_seg *s)
@@ -634,7 +702,7 @@ static void io_done(struct sfs_io *io)
 	uint32_t res = io->result;
 	if (io->err) {
 		vlog(v, s, s->state == S_READ ? "read" : "write", 0, io->err);
-		if (s->state == S_CREATE || s->state == S_INDEX || s->state == S_HYPER) {
+		if (s->state != S_READ && s->state != S_WRITE) {
 			alloc_release(s);
 			if (s->state == S_HYPER)
 				hyper_next(v);
@@ -687,6 +755,10 @@ static void io_done(struct sfs_io *io)
 		} else {
 			seg_done(s, 0);
 		}
+		return;
+	case S_PROBE_ENTRY:
+	case S_PROBE_NAME:
+		on_probed(s, res);
 		return;
 	case S_HYPER:
 		if (res != SD_RES_SUCCESS) {
@@ -1134,4 +1206,51 @@ int64_t sfs_vol_seek(struct sfs_vol *v, uint64_t off, bool data)
 		}
 	}
 	return data ? -ENXIO : (int64_t)v->size;
+}
+
+int sfs_vol_lock(struct sfs_vol *v)
+{
+	if (v->snapshot)
+		return 0;
+	uint8_t payload[SD_VDI_LOOKUP_PAYLOAD];
+	struct sd_req req;
+	struct sd_rsp rsp;
+	if (sd_vdi_name_payload(payload, v->name, NULL) != SD_OK)
+		return ENAMETOOLONG;
+	sd_req_vdi_lookup(&req, SD_OP_LOCK_VDI, 0, 0);
+	int e = call(v->pool, &req, payload, sizeof(payload), NULL, 0, &rsp);
+	if (e)
+		return -e;
+	if (rsp.result == SD_RES_VDI_LOCKED) {
+		fprintf(stderr, "sheepfs: VDI %s is locked by another client (or another mount through the same "
+			"sheep node): not attached\n", v->name);
+		return EBUSY;
+	}
+	if (rsp.result != SD_RES_SUCCESS) {
+		char rb[32];
+		fprintf(stderr, "sheepfs: vdi %s: lock failed: %s (result %#x)\n", v->name,
+			sd_result_format(rsp.result, rb, sizeof(rb)), rsp.result);
+		return sd_result_errno(rsp.result) ? sd_result_errno(rsp.result) : EIO;
+	}
+	struct sd_vdi_rsp_args va;
+	sd_rsp_get_vdi(&rsp, &va);
+	/* the vid sheep locked (a snapshot elsewhere between lookup and lock may have moved it) */
+	atomic_store(&v->locked_vid, va.vdi_id ? va.vdi_id : atomic_load(&v->vid));
+	return 0;
+}
+
+void sfs_vol_unlock(struct sfs_vol *v)
+{
+	uint32_t vid = atomic_exchange(&v->locked_vid, 0);
+	if (vid == 0)
+		return;
+	struct sd_req req;
+	struct sd_rsp rsp;
+	sd_req_release_vdi(&req, vid, 0);
+	int e = call(v->pool, &req, NULL, 0, NULL, 0, &rsp);
+	if (e || rsp.result != SD_RES_SUCCESS) {
+		char rb[32];
+		fprintf(stderr, "sheepfs: vdi %s (%06" PRIx32 "): lock release failed: %s\n", v->name, vid,
+			e ? strerror(-e) : sd_result_format(rsp.result, rb, sizeof(rb)));
+	}
 }

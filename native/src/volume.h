@@ -23,6 +23,7 @@ struct sfs_stats {
 	atomic_llong writes_inflight; /* volume writes between submit and reply */
 	atomic_llong writes_peak;     /* most at once: shows whether the kernel let writers overlap */
 	atomic_ullong discards;
+	atomic_ullong probes, adopted; /* index re-reads before a create; objects found allocated by others */
 	atomic_int reload_threads;    /* running reload threads: they use the pool, which must outlive them */
 };
 
@@ -85,6 +86,15 @@ void sfs_vreq_free(struct sfs_vreq *r);
  * rate). Returns 0 or a positive errno (EOPNOTSUPP for hyper volumes, EROFS for snapshots).
  */
 int sfs_vol_discard(struct sfs_vol *v, uint64_t off, uint64_t len);
+
+/*
+ * LOCK_VDI (exclusive) of the attached working VDI, as QEMU takes at open; blocking. Effective
+ * only on clusters formatted with the lock flag (sheep answers SUCCESS otherwise). EBUSY when
+ * another client (or another mount through the same sheep node: the lock is the node's) holds it.
+ * Snapshots are not locked (read-only). sfs_vol_unlock releases it (idempotent).
+ */
+int sfs_vol_lock(struct sfs_vol *v);
+void sfs_vol_unlock(struct sfs_vol *v);
 
 /* lseek SEEK_DATA / SEEK_HOLE from the index: returns the offset or -ENXIO. */
 int64_t sfs_vol_seek(struct sfs_vol *v, uint64_t off, bool data);

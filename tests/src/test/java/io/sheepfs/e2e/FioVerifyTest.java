@@ -3,8 +3,11 @@ package io.sheepfs.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -64,16 +67,17 @@ class FioVerifyTest {
         return Path.of(getClass().getResource("/fio/" + name).toURI());
     }
 
-    private static String fio(SheepfsMount m, String volume, Path job, String... extra) throws Exception {
-        List<String> cmd = new java.util.ArrayList<>(List.of("fio"));
+    /** Runs fio in the test's temporary directory (its verify state files go there, not into the checkout). */
+    private String fio(SheepfsMount m, String volume, Path job, String... extra) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("fio"));
         cmd.addAll(List.of(extra));
         cmd.add(job.toString());
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).directory(dir.toFile());
         pb.environment().put("SHEEPFS_VOLUME", m.path("volume/" + volume).toString());
         Process p = pb.start();
         p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        if (!p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) {
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new AssertionError("fio did not finish in 120 s:\n" + out);
         }

@@ -11,9 +11,12 @@ import io.sheepfs.client.SheepResultException;
 import io.sheepfs.client.VdiRef;
 import io.sheepfs.protocol.ObjectId;
 import io.sheepfs.protocol.Result;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,7 +73,7 @@ class PunchHoleTest {
                     assertEquals(vid, c.readInode(vid).lookup(obj), "partly punched object " + obj + " must stay");
                 }
                 assertEquals(4L * OBJ / 512, blocks(vol), "st_blocks after discarding one of five objects");
-                SeekHoleTest.assertProbes(vol, java.util.List.of(
+                SeekHoleTest.assertProbes(vol, List.of(
                         new SeekHoleTest.Probe("HOLE", 0, "" + OBJ),
                         new SeekHoleTest.Probe("DATA", OBJ, "" + 2 * OBJ),
                         new SeekHoleTest.Probe("HOLE", 2L * OBJ, "" + 5 * OBJ)));
@@ -91,7 +94,7 @@ class PunchHoleTest {
             m.createAndAttach("cached", "32M");
             Path vol = m.path("volume/cached");
             byte[] data = random(4, 3 * OBJ);
-            try (java.nio.channels.FileChannel ch = Stamp.open(vol); SheepClient c = ServerBytes.clientOf(m)) {
+            try (FileChannel ch = Stamp.open(vol); SheepClient c = ServerBytes.clientOf(m)) {
                 Stamp.pwrite(ch, 0, data);
                 ch.force(true);
                 assertArrayEquals(data, Stamp.pread(ch, 0, data.length)); // now in the page cache
@@ -141,7 +144,7 @@ class PunchHoleTest {
     static byte[] readOrLog(SheepfsMount m, Path vol, long off, int n) {
         try {
             return Stamp.pread(vol, off, n);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new AssertionError("reading " + n + " bytes at " + off + " through the mount: " + e + "\n" + m.log(), e);
         }
     }

@@ -5,13 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.sheepfs.client.SheepClient;
+import io.sheepfs.client.SheepResultException;
 import io.sheepfs.client.VdiRef;
+import io.sheepfs.protocol.ObjectId;
+import io.sheepfs.protocol.vdi.Inode;
+import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -131,6 +137,66 @@ class SnapshotUnderWriteTest {
         snapshotsUnderWrites(List.of("s1", "s2"), true);
     }
 
+    /**
+     * fio keeps 16 verified 4 KiB writes in flight while two snapshots are taken: each once no
+     * object is being created (so this is about READONLY under a deep queue, not the allocation
+     * race of the back-to-back case). No write may fail, every block verifies, and both snapshots
+     * are whole on the server.
+     */
+    @Test
+    void fioAtQueueDepth16KeepsWritingAndVerifyingAcrossSnapshots() throws Exception {
+        Path job = Path.of(getClass().getResource("/fio/snapshot-qd16.fio").toURI());
+        try (SheepfsMount m = SheepfsMount.local(dir)) {
+            m.createAndAttach("qd", "64M");
+            Path out = dir.resolve("fio.out");
+            ProcessBuilder pb = new ProcessBuilder("fio", job.toString()).redirectErrorStream(true)
+                    .redirectOutput(out.toFile()).directory(dir.toFile());
+            pb.environment().put("SHEEPFS_VOLUME", m.path("volume/qd").toString());
+            try (SheepClient cl = ServerBytes.clientOf(m)) {
+                Process fio = pb.start();
+                boolean[] running = new boolean[2];
+                try {
+                    for (int i = 0; i < 2; i++) {
+                        int working = cl.lookupVdi("qd").vid();
+                        awaitAllObjectsOwned(cl, working, fio, out); // allocated (i = 0) or copied on write (i = 1)
+                        cl.snapshot("qd", "q" + i);
+                        running[i] = fio.isAlive();
+                    }
+                    assertTrue(fio.waitFor(120, TimeUnit.SECONDS), "fio hangs");
+                } finally {
+                    fio.destroyForcibly();
+                }
+                String o = Files.readString(out);
+                assertEquals(0, fio.exitValue(), "a write failed or a block did not verify:\n" + o + "\n" + m.log());
+                assertTrue(o.contains("err= 0") && !o.contains("verify:"), o);
+                assertTrue(running[0] && running[1], "fio was done before the snapshots were taken: nothing tested\n" + o);
+                for (int i = 0; i < 2; i++) {
+                    readVdi(cl, "q" + i, cl.lookup("qd", "q" + i, 0).vid(), m); // every object it names exists
+                }
+            }
+        }
+    }
+
+    /** Waits until all 16 objects of the 64 MiB volume belong to {@code vid} (fio still running). */
+    private static void awaitAllObjectsOwned(SheepClient cl, int vid, Process fio, Path out) throws Exception {
+        long end = System.nanoTime() + 60_000_000_000L;
+        while (true) {
+            Inode inode = cl.readInode(vid);
+            int owned = 0;
+            for (int i = 0; i < 16; i++) {
+                owned += inode.lookup(i) == vid ? 1 : 0;
+            }
+            if (owned == 16) {
+                return;
+            }
+            if (!fio.isAlive() || System.nanoTime() > end) {
+                fail("fio ended (or 60 s passed) before every object was written in vid " + Integer.toHexString(vid)
+                        + " (" + owned + " of 16):\n" + Files.readString(out));
+            }
+            Thread.sleep(10);
+        }
+    }
+
     /** Takes the snapshots {@code tags}, letting every writer do 40 writes before each (unless back to back) and after the last. */
     private void snapshotsUnderWrites(List<String> tags, boolean backToBack) throws Exception {
         try (SheepfsMount m = SheepfsMount.local(dir)) {
@@ -216,19 +282,19 @@ class SnapshotUnderWriteTest {
     }
 
     /** All 64 MiB of a VDI from the server; a missing object fails with the VDI's index and the mount's log. */
-    private static byte[] readVdi(SheepClient cl, String what, int vid, SheepfsMount m) throws java.io.IOException {
+    private static byte[] readVdi(SheepClient cl, String what, int vid, SheepfsMount m) throws IOException {
         try {
             return ServerBytes.read(cl, vid, 0, 64 * MIB);
-        } catch (io.sheepfs.client.SheepResultException e) {
-            io.sheepfs.protocol.vdi.Inode inode = cl.readInode(vid);
+        } catch (SheepResultException e) {
+            Inode inode = cl.readInode(vid);
             StringBuilder idx = new StringBuilder();
             for (int i = 0; i < 16; i++) {
                 int owner = inode.lookup(i);
                 idx.append(String.format(" %d:%x", i, owner));
                 if (owner != 0) {
                     try {
-                        cl.readObject(io.sheepfs.protocol.ObjectId.data(owner, i), 0, 1);
-                    } catch (io.sheepfs.client.SheepResultException missing) {
+                        cl.readObject(ObjectId.data(owner, i), 0, 1);
+                    } catch (SheepResultException missing) {
                         idx.append("(missing)");
                     }
                 }

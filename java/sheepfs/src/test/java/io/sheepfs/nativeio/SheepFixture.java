@@ -29,11 +29,16 @@ final class SheepFixture implements AutoCloseable {
     EmbeddedSheep sheep;
 
     SheepFixture(Path dir, boolean sync) throws IOException {
+        this(dir, sync, 0);
+    }
+
+    /** {@code flags}: cluster flags for the format (e.g. ClusterFlags.USE_LOCK). */
+    SheepFixture(Path dir, boolean sync, int flags) throws IOException {
         this.dir = dir;
         this.sync = sync;
         sheep = EmbeddedSheep.start(ServerConfig.ephemeral(dir).withSync(sync));
         Reply r = call(RequestHeader.of(Opcode.MAKE_FS, RequestFlags.WRITE, 6,
-                new ClusterRequest(0, 0x6b05e0b5002f0710L, 1, 0, 0, 0, 0, 22)),
+                new ClusterRequest(0, 0x6b05e0b5002f0710L, 1, 0, flags, 0, 0, 22)),
                 "plain\0".getBytes(StandardCharsets.US_ASCII));
         assertEquals(Result.SUCCESS, r.result(), "format");
     }
