@@ -1,19 +1,11 @@
 package io.sheepfs.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.sheepfs.client.SheepClient;
 import io.sheepfs.client.VdiRef;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntPredicate;
 import org.junit.jupiter.api.Test;
@@ -132,34 +124,16 @@ class ConcurrentFirstWritesTest {
      */
     private static void writeConcurrently(Path vol, long base, int size, int count, int tag, IntPredicate selected)
             throws Exception {
-        CyclicBarrier go = new CyclicBarrier(THREADS);
-        ExecutorService pool = Executors.newFixedThreadPool(THREADS);
-        try {
-            List<Future<?>> fs = new ArrayList<>();
-            for (int t = 0; t < THREADS; t++) {
-                int first = t;
-                fs.add(pool.submit(() -> {
-                    try (FileChannel ch = Stamp.open(vol)) {
-                        go.await(60, TimeUnit.SECONDS);
-                        for (int i = first; i < count; i += THREADS) {
-                            if (selected.test(i)) {
-                                long off = base + (long) i * size;
-                                Stamp.pwrite(ch, off, Stamp.block(tag, i + 1, off, size));
-                            }
-                        }
+        Together.run(THREADS, (first, start) -> {
+            try (FileChannel ch = Stamp.open(vol)) {
+                start.await(60, TimeUnit.SECONDS);
+                for (int i = first; i < count; i += THREADS) {
+                    if (selected.test(i)) {
+                        long off = base + (long) i * size;
+                        Stamp.pwrite(ch, off, Stamp.block(tag, i + 1, off, size));
                     }
-                    return null;
-                }));
-            }
-            for (Future<?> f : fs) {
-                try {
-                    f.get(120, TimeUnit.SECONDS);
-                } catch (ExecutionException e) {
-                    fail("a concurrent write failed", e.getCause());
                 }
             }
-        } finally {
-            pool.shutdownNow();
-        }
+        });
     }
 }

@@ -2,20 +2,12 @@ package io.sheepfs.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.sheepfs.client.CountingProxy;
 import java.net.InetSocketAddress;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -72,34 +64,16 @@ class ParallelWritesTest {
 
     /** n threads, each with its own descriptor, each doing {@code writes} 4 KiB pwrites at random 4 KiB-aligned offsets. */
     private static void writers(Path vol, int n, int writes) throws Exception {
-        CyclicBarrier go = new CyclicBarrier(n);
-        ExecutorService pool = Executors.newFixedThreadPool(n);
-        try {
-            List<Future<?>> fs = new ArrayList<>();
-            for (int t = 0; t < n; t++) {
-                long seed = t;
-                fs.add(pool.submit(() -> {
-                    Random r = new Random(seed);
-                    byte[] block = new byte[4096];
-                    try (FileChannel ch = Stamp.open(vol)) {
-                        go.await(60, TimeUnit.SECONDS);
-                        for (int i = 0; i < writes; i++) {
-                            r.nextBytes(block);
-                            Stamp.pwrite(ch, 4096L * r.nextInt(REGION / 4096), block);
-                        }
-                    }
-                    return null;
-                }));
-            }
-            for (Future<?> f : fs) {
-                try {
-                    f.get(120, TimeUnit.SECONDS);
-                } catch (ExecutionException e) {
-                    fail("a write failed", e.getCause());
+        Together.run(n, (t, start) -> {
+            Random r = new Random(t);
+            byte[] block = new byte[4096];
+            try (FileChannel ch = Stamp.open(vol)) {
+                start.await(60, TimeUnit.SECONDS);
+                for (int i = 0; i < writes; i++) {
+                    r.nextBytes(block);
+                    Stamp.pwrite(ch, 4096L * r.nextInt(REGION / 4096), block);
                 }
             }
-        } finally {
-            pool.shutdownNow();
-        }
+        });
     }
 }
