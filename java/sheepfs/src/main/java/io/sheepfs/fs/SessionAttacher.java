@@ -44,11 +44,25 @@ public final class SessionAttacher implements VolumeAttacher, Consumer<InetSocke
         }
         String host = gateway.getAddress() != null ? gateway.getAddress().getHostAddress() : gateway.getHostString();
         try {
-            s.setGateway(host + ":" + gateway.getPort());
+            // the new gateway first; the ones known before stay behind it as fallbacks
+            s.setGateway(withFallbacks((host.contains(":") ? "[" + host + "]" : host) + ":" + gateway.getPort(),
+                    s.gateway()));
         } catch (FuseException e) {
             org.slf4j.LoggerFactory.getLogger(SessionAttacher.class)
                     .error("volume data path did not follow the gateway switch to {}: {}", gateway, e.getMessage());
         }
+    }
+
+    /** {@code first}, then the gateways of {@code previous} ("h:p,h:p") not already named; at most 16 (the pool's limit). */
+    static String withFallbacks(String first, String previous) {
+        java.util.Set<String> list = new java.util.LinkedHashSet<>();
+        list.add(first);
+        for (String g : previous.split(",")) {
+            if (!g.isBlank() && list.size() < 16) {
+                list.add(g.strip());
+            }
+        }
+        return String.join(",", list);
     }
 
     private FuseSession live() throws FsException {
