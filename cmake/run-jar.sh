@@ -19,4 +19,14 @@ if [ ! -f "$copy" ]; then
   # older copies can go: a running JVM keeps its jar open, and an unlinked file stays readable
   find "$cache" -name 'sheepfs-*.jar' ! -path "$copy" -mmin +10 -delete 2>/dev/null || true
 fi
-exec java ${SHEEPFS_JAVA_OPTS:-} -cp "$copy" "$main" "$@"
+# Memory: sheepfs's Java side is only the control plane (the data path is C), so a small serial
+# heap keeps its RSS flat (bench/soak); JVM defaults size the heap by the machine's RAM. With
+# --local the embedded sheep's data path runs in the same JVM and gets room for its buffers.
+jvm=()
+if [ "$main" = io.sheepfs.cli.Main ]; then
+  case " $* " in
+    *" --local"*) jvm=(-XX:+UseSerialGC -Xmx512m) ;;
+    *) jvm=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xmx96m) ;;
+  esac
+fi
+exec java "${jvm[@]}" ${SHEEPFS_JAVA_OPTS:-} -cp "$copy" "$main" "$@"
