@@ -24,8 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * fallocate(PUNCH_HOLE|KEEP_SIZE) with util-linux fallocate: whole objects are discarded (gone
  * from the server and from the inode's index), partial ranges are zeroed, reads return zeros,
- * the size stays, st_blocks drops, and an object still shared with a snapshot is only unlinked
- * from the working VDI, never removed from under the snapshot.
+ * the size stays, st_blocks drops and SEEK_HOLE sees the hole; with the page cache on no stale
+ * page survives; an object still shared with a snapshot is only unlinked from the working VDI,
+ * never removed from under the snapshot; and fstrim on ext4 over a loop device frees objects.
  */
 class PunchHoleTest {
     static final int MIB = 1 << 20;
@@ -146,6 +147,43 @@ class PunchHoleTest {
             return Stamp.pread(vol, off, n);
         } catch (IOException e) {
             throw new AssertionError("reading " + n + " bytes at " + off + " through the mount: " + e + "\n" + m.log(), e);
+        }
+    }
+
+    /** The real user of PUNCH_HOLE: fstrim on ext4 over a loop device discards the freed objects. */
+    @Test
+    void fstrimOnExt4OverALoopDeviceDiscardsFreedObjects() throws Exception {
+        Fuse.requireRoot("losetup and mount");
+        try (SheepfsMount m = SheepfsMount.local(dir)) {
+            m.createAndAttach("trim", "256M");
+            Path vol = m.path("volume/trim");
+            Path fsdir = Files.createDirectories(dir.resolve("fs"));
+            String dev = Sh.ok(30, "losetup", "-f", "--show", vol.toString()).strip();
+            try {
+                // 4 KiB blocks: 128 MiB groups, so freed extents cover whole 4 MiB objects (with the
+                // 1 KiB blocks mkfs picks for small devices, 8 MiB groups cut them at every object)
+                Sh.ok(120, "mkfs.ext4", "-q", "-F", "-b", "4096", "-E", "nodiscard", dev);
+                Sh.ok(30, "mount", dev, fsdir.toString());
+                Sh.ok(120, "dd", "if=/dev/urandom", "of=" + fsdir.resolve("keep"), "bs=1M", "count=8", "conv=fsync", "status=none");
+                Sh.ok(120, "dd", "if=/dev/urandom", "of=" + fsdir.resolve("drop"), "bs=1M", "count=96", "conv=fsync", "status=none");
+                String keepSum = Sh.ok(60, "sha256sum", fsdir.resolve("keep").toString()).split(" ")[0];
+                long full = blocks(vol) * 512;
+                Files.delete(fsdir.resolve("drop"));
+                Sh.ok(60, "sync");
+                Sh.ok(120, "fstrim", fsdir.toString());
+                long trimmed = blocks(vol) * 512;
+                assertTrue(trimmed <= full - 64L * MIB, "fstrim freed too little of the 96 MiB file: allocated "
+                        + full / MIB + " MiB before, " + trimmed / MIB + " MiB after");
+                Sh.ok(60, "umount", fsdir.toString());
+                Sh.ok(120, "fsck.ext4", "-n", "-f", dev);
+                Sh.ok(30, "mount", "-o", "ro", dev, fsdir.toString());
+                assertEquals(keepSum, Sh.ok(60, "sha256sum", fsdir.resolve("keep").toString()).split(" ")[0],
+                        "the file kept lost data to the trim");
+                Sh.ok(60, "umount", fsdir.toString());
+            } finally {
+                Sh.run(30, "umount", fsdir.toString());
+                Sh.run(30, "losetup", "-d", dev);
+            }
         }
     }
 
