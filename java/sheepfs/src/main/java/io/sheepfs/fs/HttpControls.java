@@ -1,14 +1,10 @@
 package io.sheepfs.fs;
 
-import java.io.IOException;
-import java.net.Socket;
-import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * http/address (stored text, shown as written) and http/object. Sheep 1.0 serves objects over
- * HTTP only when started with its Swift service; sheepfs does not mount HTTP objects: writing
- * to http/object explains why it cannot (ENXIO without a reachable service, EOPNOTSUPP with one).
+ * http/address (stored text, shown as written) and http/object, which attaches objects of the
+ * cluster's HTTP (Swift) service as files under http/ ({@link HttpObjects}).
  */
 final class HttpControls {
     /** Longest address text kept. */
@@ -34,7 +30,8 @@ final class HttpControls {
         };
     }
 
-    static ControlFile object(AtomicReference<byte[]> address) {
+    /** Write-only: each write of "/ACCOUNT/CONTAINER/OBJECT[\n]" attaches that object. */
+    static ControlFile object(HttpObjects objects) {
         return new ControlFile() {
             @Override
             public byte[] content() {
@@ -48,28 +45,7 @@ final class HttpControls {
 
             @Override
             public void write(byte[] data) throws FsException {
-                String path = CommandText.line(data);
-                if (!path.matches("/[^/]+/[^/]+/[^/]+")) {
-                    throw new FsException(Errno.EINVAL, "expected /ACCOUNT/CONTAINER/OBJECT, got "
-                            + CommandText.printable(path));
-                }
-                byte[] a = address.get();
-                int len = a.length > 0 && a[a.length - 1] == '\n' ? a.length - 1 : a.length;
-                if (len == 0) {
-                    throw new FsException(Errno.ENXIO, "the cluster has no HTTP service configured"
-                            + " (write its address to http/address)");
-                }
-                String text = new String(Arrays.copyOf(a, len), java.nio.charset.StandardCharsets.UTF_8);
-                try {
-                    java.net.InetSocketAddress target = ConfigControls.parseAddress(text.strip());
-                    try (Socket s = new Socket()) {
-                        s.connect(target, 2000);
-                    }
-                } catch (IOException | FsException e) {
-                    throw new FsException(Errno.ENXIO, "no HTTP service at " + CommandText.printable(text) + ": "
-                            + e.getMessage());
-                }
-                throw new FsException(Errno.EOPNOTSUPP, "HTTP objects are not supported by this sheepfs");
+                objects.attach(SwiftPath.parse(data));
             }
         };
     }

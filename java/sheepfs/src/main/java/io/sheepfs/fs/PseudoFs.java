@@ -26,8 +26,14 @@ public final class PseudoFs implements FsCallbacks {
     private static final int O_ACCMODE = 3;
     private static final int O_RDONLY = 0;
 
-    /** An open file: the node and, for readable files, the content fixed at open. */
-    private record Handle(Node node, byte[] content, boolean write) {
+    /**
+     * An open file: the node and, for readable files, the content fixed at open, or for an HTTP
+     * object the reader that fetches its bytes.
+     */
+    private record Handle(Node node, byte[] content, boolean write, HttpObjectReader reader) {
+        Handle(Node node, byte[] content, boolean write) {
+            this(node, content, write, null);
+        }
     }
 
     private final Tree tree;
@@ -102,6 +108,9 @@ public final class PseudoFs implements FsCallbacks {
                 }
                 return register(new Handle(c, c.file().content(), write));
             }
+            if (node instanceof HttpObjectNode o) {
+                return write ? -Errno.EACCES : register(new Handle(o, null, false, o.open()));
+            }
             // directories are opened by C; volumes are opened by C itself
             return node instanceof DirNode ? -Errno.EISDIR : -Errno.EINVAL;
         } catch (FsException e) {
@@ -118,6 +127,17 @@ public final class PseudoFs implements FsCallbacks {
         Handle h = handles.get(fh);
         if (h == null || offset < 0 || size < 0) {
             return new byte[0];
+        }
+        if (h.reader() != null) {
+            try {
+                return h.reader().read(offset, size);
+            } catch (FsException e) {
+                LOG.warn("read of {}: {}", h.node().path(), e.getMessage());
+                return null; // the native core answers EIO
+            } catch (RuntimeException e) {
+                LOG.error("read of {} failed", h.node().path(), e);
+                return null;
+            }
         }
         byte[] content = h.content();
         if (offset >= content.length) {
@@ -163,7 +183,10 @@ public final class PseudoFs implements FsCallbacks {
 
     @Override
     public void release(long fh) {
-        handles.remove(fh);
+        Handle h = handles.remove(fh);
+        if (h != null && h.reader() != null) {
+            h.reader().close();
+        }
     }
 
     @Override
@@ -192,6 +215,9 @@ public final class PseudoFs implements FsCallbacks {
             } else if (node instanceof ControlNode c) {
                 size = c.file().content().length;
                 kind = KIND_CONTROL;
+            } else if (node instanceof HttpObjectNode o) {
+                size = o.size();
+                kind = KIND_TEXT;
             } else if (node instanceof VolumeNode v) {
                 size = v.size();
                 kind = KIND_VOLUME;

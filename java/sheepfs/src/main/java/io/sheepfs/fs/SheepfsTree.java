@@ -55,7 +55,7 @@ public final class SheepfsTree {
 
         DirNode http = tree.mkdir(root, "http");
         tree.control(http, "address", HttpControls.address(settings.httpAddress));
-        tree.control(http, "object", HttpControls.object(settings.httpAddress));
+        tree.control(http, "object", HttpControls.object(new HttpObjects(tree, http, settings.httpAddress)));
 
         fs = new PseudoFs(tree, () -> settings.pageCache() ? 1 : 0);
     }

@@ -55,6 +55,11 @@ public final class Tree {
         return add(parent, volume);
     }
 
+    /** Adds an HTTP object whose inode number came from {@link #allocateIno}; fails if the name is taken. */
+    public HttpObjectNode addHttpObject(DirNode parent, HttpObjectNode object) {
+        return add(parent, object);
+    }
+
     /** Unlinks {@code node} from {@code parent} and forgets its inode number. */
     public boolean remove(DirNode parent, Node node) {
         if (parent.remove(node)) {
@@ -64,7 +69,7 @@ public final class Tree {
         return false;
     }
 
-    private static String path(DirNode parent, String name) {
+    static String path(DirNode parent, String name) {
         return parent.path().isEmpty() ? name : parent.path() + "/" + name;
     }
 

@@ -331,9 +331,12 @@ class PseudoFsServerTest {
         assertEquals(addr, c.read("http/address"));
         assertEquals(addr.length(), c.lookup("http/address")[FsCallbacks.A_SIZE]);
         assertEquals(-Errno.ENXIO, c.write("http/object", "/a/c/o\n"));
-        try (ServerSocket live = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            c.write("http/address", "127.0.0.1:" + live.getLocalPort());
-            assertEquals(-Errno.EOPNOTSUPP, c.write("http/object", "/a/c/o\n"));
+        try (SwiftTestServer swift = new SwiftTestServer()) {
+            swift.put("a/c/o", "hello".getBytes(StandardCharsets.UTF_8));
+            c.write("http/address", swift.address());
+            assertEquals(-Errno.ENOENT, c.write("http/object", "/a/c/nope\n"));
+            assertEquals(7, c.write("http/object", "/a/c/o\n"));
+            assertEquals("hello", c.read("http/a/c/o")); // more in HttpObjectTest
         }
         assertEquals(-Errno.EFBIG, c.write("http/address", new byte[5000]));
     }

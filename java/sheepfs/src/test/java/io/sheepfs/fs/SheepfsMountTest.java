@@ -146,6 +146,33 @@ class SheepfsMountTest {
         assertTrue(sh("echo /a/c/o > http/object").contains("No such device or address"));
     }
 
+    /** An HTTP object attached through the mount reads, with cat and cmp, as the server's bytes. */
+    @Test
+    void catAnHttpObjectThroughTheMount() throws Exception {
+        byte[] object = new byte[(5 << 20) + 777];
+        new Random(11).nextBytes(object);
+        Path expected = Files.write(tmp.resolve("expected"), object);
+        try (SwiftTestServer swift = new SwiftTestServer()) {
+            swift.put("acct/cont/blob", object);
+            assertEquals("0:", sh("echo " + swift.address() + " > http/address"));
+            assertEquals("0:", sh("echo /acct/cont/blob > http/object"));
+            assertEquals(object.length, Files.size(mp.resolve("http/acct/cont/blob")));
+            int before = swift.gets.get();
+            assertEquals("0:", sh("cat http/acct/cont/blob > " + tmp.resolve("copy") + " && cmp "
+                    + tmp.resolve("copy") + " " + expected));
+            int gets = swift.gets.get() - before;
+            // 5 MiB in cat's 128 KiB reads: read-ahead makes it a few GETs, not 40
+            assertTrue(gets <= 8, gets + " GETs for cat of 5 MiB");
+            assertEquals("0:", sh("cmp http/acct/cont/blob " + expected));
+            // a window in the middle, through the kernel
+            assertEquals("0:", sh("dd if=http/acct/cont/blob bs=4096 skip=300 count=5 status=none | cmp - <(dd if="
+                    + expected + " bs=4096 skip=300 count=5 status=none)"));
+            assertTrue(sh("echo /acct/cont/missing > http/object").contains("No such file or directory"));
+            assertTrue(sh("echo /acct/../blob > http/object").contains("Invalid argument"));
+            assertTrue(sh("echo x > http/acct/cont/blob").startsWith("1:"), "read-only");
+        }
+    }
+
     /** A large view (1000 VDIs, ~100 KB) read through the kernel is the whole rendering, byte for byte. */
     @Test
     void catVdiListOfAThousandVdis() throws Exception {
