@@ -3,6 +3,7 @@
 #include "pool.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -54,6 +55,7 @@ struct sfs_conn {
 	uint32_t rneed, rgot;
 	bool rdiscard;
 	uint64_t last_scan;       /* for request timeouts: I/O thread only */
+	atomic_uint load;         /* requests submitted here and not completed: picks the connection */
 };
 
 struct sfs_pool {
@@ -63,7 +65,6 @@ struct sfs_pool {
 	int ngw;
 	int gw_cur;
 	char gw_spec[1024];
-	atomic_uint rr;
 	atomic_ullong requests, resent, failed, reconnects, connect_failures, malformed;
 	atomic_llong inflight;
 	atomic_ullong timeouts;
@@ -279,8 +280,19 @@ static void complete(struct sfs_pool *p, struct sfs_io *io);
 
 void sfs_pool_submit(struct sfs_pool *p, struct sfs_io *io)
 {
-	unsigned i = atomic_fetch_add_explicit(&p->rr, 1, memory_order_relaxed) % p->nconn;
+	/* the least busy connection, ties to the lowest index: a serial stream stays on one warm
+	 * connection (and one I/O thread), parallel load still spreads over all of them */
+	unsigned i = 0, best = UINT_MAX;
+	for (unsigned k = 0; k < p->nconn && best > 0; k++) {
+		unsigned l = atomic_load_explicit(&p->conn[k].load, memory_order_relaxed);
+		if (l < best) {
+			best = l;
+			i = k;
+		}
+	}
 	struct sfs_conn *c = &p->conn[i];
+	atomic_fetch_add_explicit(&c->load, 1, memory_order_relaxed);
+	io->conn = c;
 	io->err = 0;
 	io->result = 0;
 	io->rsp_len = 0;
@@ -311,6 +323,7 @@ void sfs_pool_submit(struct sfs_pool *p, struct sfs_io *io)
 static void complete(struct sfs_pool *p, struct sfs_io *io)
 {
 	atomic_fetch_sub_explicit(&p->inflight, 1, memory_order_relaxed);
+	atomic_fetch_sub_explicit(&((struct sfs_conn *)io->conn)->load, 1, memory_order_relaxed);
 	if (io->err)
 		atomic_fetch_add_explicit(&p->failed, 1, memory_order_relaxed);
 	io->done(io);
@@ -513,6 +526,7 @@ static void finish_current(struct sfs_conn *c)
 /* Reads what the socket has. Returns false on EOF, error or a malformed stream. */
 static bool conn_read(struct sfs_conn *c, int fd)
 {
+	bool drained = false; /* a recv returned less than asked: the socket is empty, back to poll */
 	for (;;) {
 		/* consume buffered bytes */
 		for (;;) {
@@ -537,10 +551,13 @@ static bool conn_read(struct sfs_conn *c, int fd)
 					finish_current(c);
 			}
 		}
+		if (drained)
+			return true;
 		ssize_t n;
 		if (c->rcur && c->rneed - c->rgot >= DIRECT_READ_MIN) {
 			n = recv(fd, (uint8_t *)c->rcur->rbuf + c->rgot, c->rneed - c->rgot, MSG_DONTWAIT);
 			if (n > 0) {
+				drained = (uint32_t)n < c->rneed - c->rgot;
 				c->rgot += (uint32_t)n;
 				if (c->rgot == c->rneed)
 					finish_current(c);
@@ -554,6 +571,7 @@ static bool conn_read(struct sfs_conn *c, int fd)
 			}
 			n = recv(fd, c->rb + c->rb_len, RBUF_SIZE - c->rb_len, MSG_DONTWAIT);
 			if (n > 0) {
+				drained = (uint32_t)n < RBUF_SIZE - c->rb_len;
 				c->rb_len += (uint32_t)n;
 				continue;
 			}

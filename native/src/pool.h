@@ -41,6 +41,7 @@ struct sfs_io {
 	uint8_t attempts;
 	bool in_send;
 	uint64_t t_start; /* ms (monotonic) when it got its slot: for the request timeout */
+	void *conn;       /* the connection it was submitted to */
 };
 
 struct sfs_pool;

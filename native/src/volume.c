@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sd_inode.h"
 #include "sd_proto.h"
@@ -782,26 +783,43 @@ static void io_done(struct sfs_io *io)
 /* ---------------------------------------------------------------- reload after READONLY */
 
 /* Flat volumes: an object we created just before the snapshot may have had its index entry
- * written into the old inode after the new one was copied from it. Point the new inode at
- * those objects too, so that nothing written is lost. */
+ * written into the old inode after the new one was copied from it. The new working inode must
+ * reach that data too, but never by pointing a second index entry at the same object: an index
+ * write carries no reference count (sheep zeroes the entry's gref), so when the working VDI
+ * later replaces the entry, sheep would drop the snapshot's object. So copy it instead: a
+ * CREATE_AND_WRITE of (new, i) copy-on-write from (old, i), overlaying the object's own first
+ * bytes (no empty payload: that is an edge case servers need not accept), then new[i] = new. */
 static int merge_flat(struct sfs_vol *v, struct loaded *l, uint32_t oldvid)
 {
 	uint64_t n = l->nr_objs < v->nr_objs ? l->nr_objs : v->nr_objs;
+	uint8_t head[512];
 	for (uint64_t i = 0; i < n; i++) {
 		uint32_t mine = atomic_load(&v->index[i]);
 		if (mine == oldvid && l->flat[i] != oldvid && l->flat[i] != l->vid) {
 			uint8_t le[4];
 			struct sd_req req;
 			struct sd_rsp rsp;
-			sd_put32(le, oldvid);
+			uint32_t hl = sizeof(head);
+			if ((UINT64_C(1) << v->shift) < hl)
+				hl = (uint32_t)1 << v->shift;
+			int e = read_obj(v->pool, sd_data_oid(oldvid, (uint32_t)i), 0, head, hl);
+			if (e)
+				return EIO;
+			sd_req_create_obj(&req, sd_data_oid(l->vid, (uint32_t)i), sd_data_oid(oldvid, (uint32_t)i), 0, hl,
+					  v->copies);
+			e = call(v->pool, &req, head, hl, NULL, 0, &rsp);
+			if (e || rsp.result != SD_RES_SUCCESS)
+				return EIO;
+			atomic_fetch_add(&v->st->cow_creates, 1);
+			sd_put32(le, l->vid);
 			sd_req_write_obj(&req, sd_inode_oid(l->vid), SD_INODE_DATA_VDI_ID_OFF + 4 * (uint32_t)i, 4,
 					 v->copies);
-			int e = call(v->pool, &req, le, 4, NULL, 0, &rsp);
+			e = call(v->pool, &req, le, 4, NULL, 0, &rsp);
 			if (e || rsp.result != SD_RES_SUCCESS)
 				return EIO;
 			if (l->flat[i] == 0)
 				l->allocated++;
-			l->flat[i] = oldvid;
+			l->flat[i] = l->vid;
 		}
 	}
 	return 0;
@@ -1092,6 +1110,42 @@ static int zero_range(struct sfs_vol *v, uint64_t off, uint32_t len)
 	return e;
 }
 
+/*
+ * DISCARD_OBJ is never refused as read-only: sheep clears the entry in the inode of the oid's
+ * vid and removes that object. If a snapshot was taken elsewhere and no write has met READONLY
+ * since, our vid is the snapshot's, and a discard would destroy the snapshot's object. So
+ * before discarding, check that our vid is still a working VDI (snap_ctime 0) and reload first
+ * if it is not. Blocking: discard runs on a FUSE worker.
+ */
+static int ensure_working(struct sfs_vol *v)
+{
+	for (int tries = 0; tries < 1000; tries++) {
+		uint32_t vid = atomic_load(&v->vid);
+		uint8_t b[8];
+		int e = read_obj(v->pool, sd_inode_oid(vid), SD_INODE_SNAP_CTIME_OFF, b, sizeof(b));
+		if (e)
+			return e == ENOENT ? EIO : e;
+		if (sd_le64(b) == 0)
+			return 0;
+		pthread_mutex_lock(&v->mu);
+		bool start = !atomic_load(&v->reloading) && atomic_load(&v->vid) == vid;
+		if (start)
+			atomic_store(&v->reloading, true);
+		pthread_mutex_unlock(&v->mu);
+		if (start) {
+			/* what a READONLY answer starts, run here: this thread may block */
+			sfs_vol_get(v);
+			atomic_fetch_add(&v->st->reload_threads, 1);
+			reload_thread(v);
+			if (atomic_load(&v->vid) == vid)
+				return EIO; /* the reload failed (logged) */
+		} else {
+			usleep(1000); /* a reload is under way: check again once it is over */
+		}
+	}
+	return EIO;
+}
+
 int sfs_vol_discard(struct sfs_vol *v, uint64_t off, uint64_t len)
 {
 	if (v->snapshot)
@@ -1103,6 +1157,7 @@ int sfs_vol_discard(struct sfs_vol *v, uint64_t off, uint64_t len)
 	if (len > v->size - off)
 		len = v->size - off;
 	uint64_t osz = UINT64_C(1) << v->shift;
+	bool checked = false;
 	for (uint64_t p = off; p < off + len;) {
 		uint32_t idx = (uint32_t)(p >> v->shift);
 		uint64_t obj_start = (uint64_t)idx << v->shift;
@@ -1113,6 +1168,14 @@ int sfs_vol_discard(struct sfs_vol *v, uint64_t off, uint64_t len)
 		if (cur == 0) {
 			/* a hole already */
 		} else if (p == obj_start && end == obj_end) {
+			if (!checked && (e = ensure_working(v)) != 0)
+				return e;
+			checked = true; /* once per call: one round trip, not one per object */
+			cur = atomic_load(&v->index[idx]);
+			if (cur == 0) {
+				p = end;
+				continue;
+			}
 			struct sd_req req;
 			struct sd_rsp rsp;
 			uint32_t vid = atomic_load(&v->vid);

@@ -287,6 +287,34 @@ static void test_out_of_order(void)
 	peer_stop(&p);
 }
 
+/* Serial requests reuse the idle connection (one warm socket and I/O thread); a burst spreads. */
+static void test_connection_choice(void)
+{
+	struct peer p;
+	peer_start(&p, ANSWER_REVERSED, 1);
+	struct sfs_pool *pool = pool_for(p.port, 4);
+	for (int i = 0; i < 50; i++) {
+		uint8_t buf[64];
+		struct sfs_io io;
+		struct sd_req req;
+		memset(&io, 0, sizeof(io));
+		sd_req_read_obj(&req, sd_data_oid(0x77, (uint32_t)i), 0, sizeof(buf));
+		sd_req_encode(&req, io.hdr);
+		io.rbuf = buf;
+		io.rlen = sizeof(buf);
+		CHECK(sfs_pool_call(pool, &io) == 0 && io.result == SD_RES_SUCCESS);
+		CHECK(buf[5] == pattern(sd_data_oid(0x77, (uint32_t)i), 0, 5));
+	}
+	CHECK(atomic_load(&p.conns) == 1); /* round robin would have opened all four */
+	run_reads(pool, 400, 0);
+	CHECK(atomic_load(&p.conns) >= 2);
+	struct sfs_pool_stats st;
+	sfs_pool_stats(pool, &st);
+	CHECK(st.requests == 450 && st.failed == 0 && st.inflight == 0);
+	sfs_pool_destroy(pool);
+	peer_stop(&p);
+}
+
 static void test_resend_after_drop(void)
 {
 	struct peer p;
@@ -441,6 +469,8 @@ int main(void)
 	test_parse();
 	fprintf(stderr, "-- test_out_of_order\n");
 	test_out_of_order();
+	fprintf(stderr, "-- test_connection_choice\n");
+	test_connection_choice();
 	fprintf(stderr, "-- test_resend_after_drop\n");
 	test_resend_after_drop();
 	fprintf(stderr, "-- test_malformed_answer\n");

@@ -50,9 +50,13 @@ public final class FuseSession implements AutoCloseable {
             }
         }
 
+        public static final int DEFAULT_PIECE = 128 << 10;
+
         public static Options defaults() {
             int cpus = Runtime.getRuntime().availableProcessors();
-            return new Options(Math.max(8, 4 * cpus), false, 64, Math.max(2, cpus), 0, false, true, 1 << 20,
+            // pieces of 128 KiB: sheep serves eight 128 KiB requests in parallel much faster than one
+            // of 1 MiB (measured with bench/rawbench: ~2x for reads, ~1.5x for writes)
+            return new Options(Math.max(8, 4 * cpus), false, 64, Math.max(2, cpus), DEFAULT_PIECE, false, true, 1 << 20,
                     List.of("fsname=sheepfs", "subtype=sheepfs", "auto_unmount", "default_permissions"), -1, -1, true);
         }
 

@@ -267,4 +267,28 @@ class VolumeCoherenceTest {
         second.attachVolume(tree2.addVolume("free"), "free", 0); // no lock: both attached at once
         assertArrayEquals(random(12, 4096), read(mnt2.resolve("volume").resolve("free"), 0, 4096));
     }
+
+    @Test
+    void aGatewayListFallsOverToTheNextNodeWhenTheFirstIsDown() throws Exception {
+        start(0);
+        sheep.create("gw", 16L * MiB, 22, false);
+        int dead;
+        try (java.net.ServerSocket ss = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            dead = ss.getLocalPort(); // closed again: connections are refused
+        }
+        String list = "127.0.0.1:" + dead + "," + sheep.gateway();
+        Path mnt2 = Files.createTempDirectory(tmp, "mnt2");
+        TestTree tree2 = new TestTree("");
+        second = FuseSession.mount(mnt2, tree2, list, FuseSession.Options.defaults());
+        second.start();
+        assertEquals(list, second.gateway());
+        second.attachVolume(tree2.addVolume("gw"), "gw", 0);
+        Path v = mnt2.resolve("volume").resolve("gw");
+        write(v, 5L * MiB, random(13, 8192));
+        assertArrayEquals(random(13, 8192), read(v, 5L * MiB, 8192));
+        assertTrue(second.stats().connectFailures() == 0, "the list is tried in order within one connect");
+        // a switch to another list (config/sheep_info) keeps working the same way
+        second.setGateway("127.0.0.1:" + dead + "," + sheep.gateway());
+        assertArrayEquals(random(13, 8192), read(v, 5L * MiB, 8192));
+    }
 }

@@ -153,6 +153,40 @@ class VolumeIoTest {
     }
 
     @Test
+    void piecesOfOneRequestCreateEachObjectOnceAndCopyOnWriteOnce() throws Exception {
+        assertEquals(128 << 10, FuseSession.Options.defaults().maxPiece()); // setUp mounted with these
+        int vid = sheep.create("pc", 32L * MiB, 22, false);
+        attach("pc");
+        // 6 MiB from 3 MiB: the last MiB of object 0, all of object 1, the first MiB of object 2: 48+ pieces
+        byte[] data = random(21, 6 * MiB);
+        long segments = session.stats().segments();
+        write(vol("pc"), 3L * MiB, data);
+        FuseStats st = session.stats();
+        assertTrue(st.segments() - segments >= 48, "pieces: " + (st.segments() - segments)); // FUSE may split further
+        assertEquals(3, st.creates(), "one create per object, the other pieces wait and write");
+        assertArrayEquals(Arrays.copyOfRange(data, 0, MiB), sheep.readObject(ObjectId.data(vid, 0), 3L * MiB, MiB));
+        assertArrayEquals(new byte[3 * MiB], sheep.readObject(ObjectId.data(vid, 0), 0, 3 * MiB));
+        assertArrayEquals(Arrays.copyOfRange(data, MiB, 5 * MiB), sheep.readObject(ObjectId.data(vid, 1), 0, 4 * MiB));
+        assertArrayEquals(Arrays.copyOfRange(data, 5 * MiB, 6 * MiB), sheep.readObject(ObjectId.data(vid, 2), 0, MiB));
+        // reads in pieces too, holes included
+        byte[] back = read(vol("pc"), 2L * MiB, 8 * MiB);
+        assertArrayEquals(new byte[MiB], Arrays.copyOfRange(back, 0, MiB));
+        assertArrayEquals(data, Arrays.copyOfRange(back, MiB, 7 * MiB));
+        assertArrayEquals(new byte[MiB], Arrays.copyOfRange(back, 7 * MiB, 8 * MiB));
+
+        // after a snapshot: a 1 MiB write into object 1 copies it once, the pieces land on the copy
+        int working = sheep.snapshot("pc", 32L * MiB, vid);
+        byte[] over = random(22, MiB);
+        long cows = session.stats().cowCreates();
+        write(vol("pc"), 4L * MiB + 512 * 1024, over);
+        assertEquals(1, session.stats().cowCreates() - cows);
+        byte[] expect = Arrays.copyOfRange(data, MiB, 5 * MiB);
+        System.arraycopy(over, 0, expect, 512 * 1024, MiB);
+        assertArrayEquals(expect, sheep.readObject(ObjectId.data(working, 1), 0, 4 * MiB));
+        assertArrayEquals(Arrays.copyOfRange(data, MiB, 5 * MiB), sheep.readObject(ObjectId.data(vid, 1), 0, 4 * MiB));
+    }
+
+    @Test
     void smallObjectsAndASizeThatIsNotAMultipleOfThem() throws Exception {
         long size = 5L * MiB + 12_345;
         int vid = sheep.create("odd", size, 20, false);
