@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -76,12 +77,52 @@ struct pending {
 	struct sd_req req;
 };
 
+/* Answers the n collected requests in reverse order; -1 when the client went away. */
+static int answer_batch(struct peer *p, int fd, int nconn, struct pending *q, int n)
+{
+	for (int k = n - 1; k >= 0; k--) {
+		struct sd_rsp rsp;
+		memset(&rsp, 0, sizeof(rsp));
+		rsp.opcode = q[k].req.opcode;
+		rsp.id = q[k].req.id;
+		if (p->mode == BAD_ID_FIRST && nconn == 1)
+			rsp.id ^= 0x5a5a0000u; /* an id nobody asked for */
+		struct sd_obj_args oa;
+		sd_req_get_obj(&q[k].req, &oa);
+		uint32_t dl = q[k].req.opcode == SD_OP_READ_OBJ ? q[k].req.data_length : 0;
+		rsp.data_length = dl;
+		uint8_t out[SD_HEADER_SIZE];
+		sd_rsp_encode(&rsp, out);
+		uint8_t *data = malloc(dl + 1);
+		for (uint32_t i = 0; i < dl; i++)
+			data[i] = pattern(oa.oid, oa.offset, i);
+		int r = write_full(fd, out, sizeof(out)) || write_full(fd, data, dl);
+		free(data);
+		if (r)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Collects up to p->batch requests and answers them in reverse order. A partial batch is
+ * answered once the client has sent nothing for a moment: how the pool spreads requests over
+ * its connections is its own business, so a connection may get any number of them.
+ */
 static void serve(struct peer *p, int fd, int nconn)
 {
 	struct pending *q = calloc((size_t)p->batch, sizeof(*q));
 	int n = 0, total = 0;
 	uint8_t h[SD_HEADER_SIZE];
 	for (;;) {
+		if (n > 0 && p->mode != SILENT && !(p->mode == SILENT_FIRST && nconn == 1)) {
+			struct pollfd w = { .fd = fd, .events = POLLIN };
+			if (poll(&w, 1, 50) == 0) {
+				if (answer_batch(p, fd, nconn, q, n))
+					break;
+				n = 0;
+			}
+		}
 		if (read_full(fd, h, sizeof(h)) != 0)
 			break;
 		sd_req_decode(h, sizeof(h), &q[n].req);
@@ -102,30 +143,10 @@ static void serve(struct peer *p, int fd, int nconn)
 		}
 		if (n < p->batch)
 			continue;
-		for (int k = n - 1; k >= 0; k--) {
-			struct sd_rsp rsp;
-			memset(&rsp, 0, sizeof(rsp));
-			rsp.opcode = q[k].req.opcode;
-			rsp.id = q[k].req.id;
-			if (p->mode == BAD_ID_FIRST && nconn == 1)
-				rsp.id ^= 0x5a5a0000u; /* an id nobody asked for */
-			struct sd_obj_args oa;
-			sd_req_get_obj(&q[k].req, &oa);
-			uint32_t dl = q[k].req.opcode == SD_OP_READ_OBJ ? q[k].req.data_length : 0;
-			rsp.data_length = dl;
-			uint8_t out[SD_HEADER_SIZE];
-			sd_rsp_encode(&rsp, out);
-			uint8_t *data = malloc(dl + 1);
-			for (uint32_t i = 0; i < dl; i++)
-				data[i] = pattern(oa.oid, oa.offset, i);
-			int r = write_full(fd, out, sizeof(out)) || write_full(fd, data, dl);
-			free(data);
-			if (r)
-				goto out;
-		}
+		if (answer_batch(p, fd, nconn, q, n))
+			break;
 		n = 0;
 	}
-out:
 	free(q);
 	close(fd);
 }
