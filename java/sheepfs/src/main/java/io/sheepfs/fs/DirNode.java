@@ -5,31 +5,11 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
 
 /** A directory: a sorted, concurrently readable map of children. */
-public final class DirNode implements Node {
-    private final long ino;
-    private final String name;
-    private final String path;
+public final class DirNode extends NamedNode {
     private final Map<String, Node> children = new ConcurrentSkipListMap<>();
 
     DirNode(long ino, String name, String path) {
-        this.ino = ino;
-        this.name = name;
-        this.path = path;
-    }
-
-    @Override
-    public long ino() {
-        return ino;
-    }
-
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public String path() {
-        return path;
+        super(ino, name, path);
     }
 
     @Override
@@ -47,7 +27,7 @@ public final class DirNode implements Node {
 
     void put(Node child) {
         if (children.putIfAbsent(child.name(), child) != null) {
-            throw new IllegalStateException("duplicate entry " + child.name() + " in " + name);
+            throw new IllegalStateException("duplicate entry " + child.name() + " in " + name());
         }
     }
 

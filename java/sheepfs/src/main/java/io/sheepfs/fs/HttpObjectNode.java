@@ -7,10 +7,7 @@ import java.net.URI;
  * with ranged GETs; its size is the Content-Length of the HEAD made when it was attached
  * (attaching it again refreshes the size).
  */
-public final class HttpObjectNode implements Node {
-    private final long ino;
-    private final String name;
-    private final String path;
+public final class HttpObjectNode extends NamedNode {
     private final HttpObjectService http;
     private final ReadAheadBudget budget;
     private volatile URI uri;
@@ -18,28 +15,11 @@ public final class HttpObjectNode implements Node {
 
     HttpObjectNode(long ino, String name, String path, HttpObjectService http, ReadAheadBudget budget, URI uri,
                    long size) {
-        this.ino = ino;
-        this.name = name;
-        this.path = path;
+        super(ino, name, path);
         this.http = http;
         this.budget = budget;
         this.uri = uri;
         this.size = size;
-    }
-
-    @Override
-    public long ino() {
-        return ino;
-    }
-
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public String path() {
-        return path;
     }
 
     @Override

@@ -4,7 +4,7 @@ package io.sheepfs.fs;
  * One entry of the pseudo tree. Inode numbers are assigned by {@link InodeTable} and never
  * reused while the mount lives, so a stale kernel handle can never reach a different node.
  */
-public sealed interface Node permits DirNode, ViewNode, ControlNode, VolumeNode, HttpObjectNode {
+public sealed interface Node permits NamedNode, ControlNode, VolumeNode {
     long ino();
 
     String name();

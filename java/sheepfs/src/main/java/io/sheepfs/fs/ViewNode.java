@@ -6,7 +6,7 @@ package io.sheepfs.fs;
  * text) and, for getattr, rendered at most once per {@link #SIZE_TTL_NANOS} so that `ls -l` of a
  * directory does not cost one cluster round trip per file per stat.
  */
-public final class ViewNode implements Node {
+public final class ViewNode extends NamedNode {
     /** How long a rendering answers getattr's size before the next stat renders again. */
     static final long SIZE_TTL_NANOS = 1_000_000_000L;
     /**
@@ -24,34 +24,14 @@ public final class ViewNode implements Node {
     private record Cached(byte[] content, long atNanos, long generation) {
     }
 
-    private final long ino;
-    private final String name;
-    private final String path;
     private final Renderer renderer;
     private final java.util.function.LongSupplier generation;
     private volatile Cached cached;
 
     ViewNode(long ino, String name, String path, Renderer renderer, java.util.function.LongSupplier generation) {
-        this.ino = ino;
-        this.name = name;
-        this.path = path;
+        super(ino, name, path);
         this.renderer = renderer;
         this.generation = generation;
-    }
-
-    @Override
-    public long ino() {
-        return ino;
-    }
-
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public String path() {
-        return path;
     }
 
     @Override
