@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <fuse_lowlevel.h>
 
+#include "bufpool.h"
 #include "pool.h"
 #include "volume.h"
 
@@ -56,6 +57,10 @@ struct sfs_ctx {
 	struct sfs_cfg cfg;
 	atomic_bool mounted;
 	atomic_bool loop_done;
+
+	struct sfs_bufpool *bufs; /* FUSE request buffers, also the volume's big read buffers */
+	pthread_key_t worker_key; /* the fuse_loop.c worker running on this thread (or none) */
+	bool worker_key_ok;
 
 	struct sfs_pool *pool;
 	struct sfs_stats stats;

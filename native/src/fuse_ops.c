@@ -13,6 +13,7 @@
 #include <linux/fuse.h> /* struct fuse_open_out, FOPEN_PARALLEL_DIRECT_WRITES (libfuse 3.14 has no field) */
 
 #include "ctx.h"
+#include "fuse_loop.h"
 #include "jni_util.h"
 
 #ifndef FOPEN_PARALLEL_DIRECT_WRITES
@@ -449,7 +450,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
 	struct sfs_ctx *ctx = ctx_of(req);
 	if (fi->fh & VOL_FH_BIT) {
 		struct vhandle *h = (struct vhandle *)(uintptr_t)(fi->fh & ~VOL_FH_BIT);
-		int e = sfs_vol_io(h->vol, false, (uint64_t)off, size, NULL, vol_read_done, req);
+		int e = sfs_vol_io(h->vol, false, (uint64_t)off, size, NULL, NULL, vol_read_done, req);
 		if (e)
 			fuse_reply_err(req, e);
 		return;
@@ -497,7 +498,9 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t si
 			fuse_reply_err(req, ENOSPC); /* a volume has a fixed size */
 			return;
 		}
-		int e = sfs_vol_io(h->vol, true, (uint64_t)off, size, data, vol_write_done, req);
+		/* a big write keeps the buffer it arrived in (no copy); a small one is copied */
+		void *own = size >= SFS_BUF_MIN_POOLED ? sfs_worker_take(ctx, data, size) : NULL;
+		int e = sfs_vol_io(h->vol, true, (uint64_t)off, size, data, own, vol_write_done, req);
 		if (e)
 			fuse_reply_err(req, e);
 		return;

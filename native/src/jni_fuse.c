@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "ctx.h"
+#include "fuse_loop.h"
 #include "jni_fuse.h"
 #include "jni_util.h"
 
@@ -148,6 +149,9 @@ static void ctx_free(JNIEnv *env, struct sfs_ctx *ctx)
 		(*env)->DeleteGlobalRef(env, ctx->de_class);
 	if (ctx->env_key_ok)
 		pthread_key_delete(ctx->env_key);
+	if (ctx->worker_key_ok)
+		pthread_key_delete(ctx->worker_key);
+	sfs_bufpool_destroy(ctx->bufs); /* last: the pool's shutdown gave every request buffer back */
 	pthread_rwlock_destroy(&ctx->vt_lock);
 	free(ctx->mountpoint);
 	free(ctx);
@@ -220,6 +224,25 @@ static jlong n_create(JNIEnv *env, jclass cls, jobject callbacks, jstring jmnt, 
 		return 0;
 	}
 	ctx->env_key_ok = true;
+	if (pthread_key_create(&ctx->worker_key, NULL) != 0) {
+		ctx_free(env, ctx);
+		throw_io(env, "sheepfs: no thread key");
+		return 0;
+	}
+	ctx->worker_key_ok = true;
+	/* libfuse reads up to FUSE_MAX_MAX_PAGES (256) pages plus a header page into a request
+	 * buffer before init, and max_write plus that page after: size ours for the larger */
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t mw = ctx->cfg.max_write > 0 ? (size_t)ctx->cfg.max_write : 1u << 20;
+	size_t bufsize = (256 * page > mw ? 256 * page : mw) + page;
+	/* idle buffers kept: one per worker plus some for reads in flight (about 24 MiB at most) */
+	ctx->bufs = sfs_bufpool_create(bufsize, (unsigned)(ctx->cfg.max_threads > 0 ? ctx->cfg.max_threads : 8) + 16);
+	if (ctx->bufs == NULL) {
+		ctx_free(env, ctx);
+		throw_io(env, "sheepfs: out of memory");
+		return 0;
+	}
+	ctx->vcfg.bufs = ctx->bufs;
 	if (!cache_ids(env, ctx)) {
 		(*env)->ExceptionClear(env);
 		ctx_free(env, ctx);
@@ -292,18 +315,28 @@ static struct sfs_ctx *ctx_from(jlong h)
 static jint n_run(JNIEnv *env, jclass cls, jlong h)
 {
 	struct sfs_ctx *ctx = ctx_from(h);
-	struct fuse_loop_config *lc = fuse_loop_cfg_create();
-	if (lc == NULL)
-		return ENOMEM;
-	fuse_loop_cfg_set_max_threads(lc, ctx->cfg.max_threads > 0 ? (unsigned)ctx->cfg.max_threads : 16);
-	fuse_loop_cfg_set_clone_fd(lc, ctx->cfg.clone_fd ? 1 : 0);
-	/* max_idle_threads stays at -1 (never destroy idle workers): thread churn costs CPU */
+	unsigned threads = ctx->cfg.max_threads > 0 ? (unsigned)ctx->cfg.max_threads : 8;
 	if (ctx->cfg.io_flusher && prctl(PR_SET_IO_FLUSHER, 1, 0, 0, 0) != 0)
 		fprintf(stderr, "sheepfs: PR_SET_IO_FLUSHER not available (%s): a loop device on this mount "
 			"could deadlock under memory pressure\n", strerror(errno));
-	/* workers are created from this thread (and from each other) and inherit IO_FLUSHER */
-	int r = fuse_session_loop_mt(ctx->se, lc);
-	fuse_loop_cfg_destroy(lc);
+	/* workers are created from this thread and inherit IO_FLUSHER */
+	int r;
+	struct sfs_loop *loop = NULL;
+	if (ctx->cfg.clone_fd) {
+		/* one /dev/fuse descriptor per worker needs libfuse's own loop (its channels are
+		 * private): writes copy their data there */
+		struct fuse_loop_config *lc = fuse_loop_cfg_create();
+		if (lc == NULL)
+			return ENOMEM;
+		fuse_loop_cfg_set_max_threads(lc, threads);
+		fuse_loop_cfg_set_clone_fd(lc, 1);
+		/* max_idle_threads stays at -1 (never destroy idle workers): thread churn costs CPU */
+		r = fuse_session_loop_mt(ctx->se, lc);
+		fuse_loop_cfg_destroy(lc);
+	} else {
+		loop = sfs_loop_start(ctx, threads);
+		r = loop ? sfs_loop_wait(loop) : errno;
+	}
 	atomic_store(&ctx->loop_done, true);
 	if (ctx->cfg.io_flusher)
 		prctl(PR_SET_IO_FLUSHER, 0, 0, 0, 0);
@@ -318,6 +351,8 @@ static jint n_run(JNIEnv *env, jclass cls, jlong h)
 			strerror(r < 0 ? -r : r), ctx->mountpoint);
 		fuse_session_unmount(ctx->se);
 	}
+	if (loop)
+		sfs_loop_join(loop); /* the connection is gone now: every worker reads ENODEV */
 	return r < 0 ? -r : r;
 }
 
@@ -481,6 +516,7 @@ static jlongArray n_stats(JNIEnv *env, jclass cls, jlong h)
 		(jlong)atomic_load(&ctx->upcalls), (jlong)atomic_load(&ctx->upcall_errors),
 		(jlong)atomic_load(&s->writes_peak), (jlong)atomic_load(&s->discards), (jlong)ps.timeouts,
 		(jlong)atomic_load(&s->probes), (jlong)atomic_load(&s->adopted),
+		(jlong)atomic_load(&s->zero_copy_bytes),
 	};
 	jsize n = (jsize)(sizeof(a) / sizeof(a[0]));
 	jlongArray r = (*env)->NewLongArray(env, n);

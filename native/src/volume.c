@@ -977,7 +977,23 @@ void sfs_vol_info(struct sfs_vol *v, struct sfs_vol_info *info)
 	info->nr_copies = v->copies;
 }
 
-int sfs_vol_io(struct sfs_vol *v, bool write, uint64_t off, size_t len, const void *data,
+/* A buffer for len bytes: from the pool when it fits (no mmap and page faults per request). */
+static void *vbuf_get(struct sfs_vol *v, size_t len, bool *pooled)
+{
+	struct sfs_bufpool *bp = v->cfg.bufs;
+	*pooled = bp != NULL && len <= sfs_bufpool_bufsize(bp) && len >= SFS_BUF_MIN_POOLED;
+	return *pooled ? sfs_buf_get(bp) : malloc(len ? len : 1);
+}
+
+static void vbuf_put(struct sfs_vol *v, void *mem, bool pooled)
+{
+	if (pooled)
+		sfs_buf_put(v->cfg.bufs, mem);
+	else
+		free(mem);
+}
+
+int sfs_vol_io(struct sfs_vol *v, bool write, uint64_t off, size_t len, const void *data, void *own,
 	       sfs_vreq_done_fn done, void *arg)
 {
 	if (off >= v->size)
@@ -998,15 +1014,25 @@ int sfs_vol_io(struct sfs_vol *v, bool write, uint64_t off, size_t len, const vo
 		p = end;
 	}
 	struct sfs_vreq *r = calloc(1, sizeof(*r) + nseg * sizeof(struct sfs_seg));
-	if (r == NULL)
-		return ENOMEM;
-	r->buf = malloc(len ? len : 1);
-	if (r->buf == NULL) {
-		free(r);
+	if (r == NULL) {
+		if (own)
+			sfs_buf_put(v->cfg.bufs, own);
 		return ENOMEM;
 	}
-	if (write && len)
-		memcpy(r->buf, data, len); /* the FUSE buffer is reused once the op returns */
+	if (own) {
+		r->mem = own;
+		r->pooled = true;
+		r->buf = (char *)data;
+		atomic_fetch_add(&v->st->zero_copy_bytes, len);
+	} else {
+		r->mem = r->buf = vbuf_get(v, len, &r->pooled);
+		if (r->buf == NULL) {
+			free(r);
+			return ENOMEM;
+		}
+		if (write && len)
+			memcpy(r->buf, data, len); /* the caller's buffer is reused once the op returns */
+	}
 	r->vol = v;
 	r->write = write;
 	r->off = off;
@@ -1064,9 +1090,10 @@ void sfs_vreq_free(struct sfs_vreq *r)
 {
 	if (r == NULL)
 		return;
-	sfs_vol_put(r->vol);
-	free(r->buf);
+	struct sfs_vol *v = r->vol;
+	vbuf_put(v, r->mem, r->pooled);
 	free(r);
+	sfs_vol_put(v);
 }
 
 struct sync_io {
@@ -1096,7 +1123,7 @@ static int zero_range(struct sfs_vol *v, uint64_t off, uint32_t len)
 		return ENOMEM;
 	pthread_mutex_init(&w.mu, NULL);
 	pthread_cond_init(&w.cv, NULL);
-	int e = sfs_vol_io(v, true, off, len, zeros, sync_io_done, &w);
+	int e = sfs_vol_io(v, true, off, len, zeros, NULL, sync_io_done, &w);
 	free(zeros); /* sfs_vol_io copied it */
 	if (e == 0) {
 		pthread_mutex_lock(&w.mu);

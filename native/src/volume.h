@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "bufpool.h"
 #include "pool.h"
 
 struct sfs_stats {
@@ -24,11 +25,13 @@ struct sfs_stats {
 	atomic_llong writes_peak;     /* most at once: shows whether the kernel let writers overlap */
 	atomic_ullong discards;
 	atomic_ullong probes, adopted; /* index re-reads before a create; objects found allocated by others */
+	atomic_ullong zero_copy_bytes; /* written from the buffer they arrived in (no copy) */
 	atomic_int reload_threads;    /* running reload threads: they use the pool, which must outlive them */
 };
 
 struct sfs_vol_cfg {
 	uint32_t max_piece; /* split pieces larger than this (0 = object size only) */
+	struct sfs_bufpool *bufs; /* request buffers up to its size come from here (NULL: malloc) */
 };
 
 struct sfs_vol;
@@ -61,7 +64,9 @@ struct sfs_vreq {
 	bool write;
 	uint64_t off;
 	uint32_t len;   /* after clamping to the volume size */
-	char *buf;      /* read: the data; write: a private copy of the caller's data */
+	char *buf;      /* read: the data; write: the data to send */
+	void *mem;      /* what sfs_vreq_free releases (buf points into it) */
+	bool pooled;    /* mem belongs to the volume's buffer pool */
 	sfs_vreq_done_fn done;
 	void *arg;
 	atomic_int pending;
@@ -72,11 +77,13 @@ struct sfs_vreq {
 
 /*
  * Starts a read or write of [off, off+len) (clamped to the volume size; a request starting at
- * or beyond the end completes at once with len 0). For writes data is copied. done(r, err) runs
+ * or beyond the end completes at once with len 0). For writes data is copied, unless own is
+ * given: a buffer of the volume's pool holding data, which the request then takes over (no copy;
+ * it goes back to the pool when the request is freed, also on failure). done(r, err) runs
  * exactly once, on any thread; then the caller frees r with sfs_vreq_free. Returns ENOMEM if the
- * request could not be allocated (done is not called then).
+ * request could not be allocated (done is not called then; own has been released).
  */
-int sfs_vol_io(struct sfs_vol *v, bool write, uint64_t off, size_t len, const void *data,
+int sfs_vol_io(struct sfs_vol *v, bool write, uint64_t off, size_t len, const void *data, void *own,
 	       sfs_vreq_done_fn done, void *arg);
 void sfs_vreq_free(struct sfs_vreq *r);
 

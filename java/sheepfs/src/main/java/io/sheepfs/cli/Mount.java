@@ -30,7 +30,8 @@ final class Mount {
 
     /** What to mount, from the command line. */
     record Plan(Path mountPoint, String host, int port, Path local, boolean pageCache, boolean objectCache,
-                boolean allowOther, boolean readOnly, int uid, int gid, int threads, boolean cloneFd) {}
+                boolean allowOther, boolean readOnly, int uid, int gid, int threads, boolean cloneFd,
+                int connections, int pieceSize) {}
 
     /** Told once the mount answers (or why it cannot). */
     interface Readiness {
@@ -115,6 +116,7 @@ final class Mount {
             mo.add("ro");
         }
         o = o.withMountOptions(mo).withOwner(plan.uid(), plan.gid());
+        o = o.withConnections(plan.connections() > 0 ? plan.connections() : o.connections(), plan.pieceSize());
         if (plan.threads() > 0 || plan.cloneFd()) {
             o = o.withThreads(plan.threads() > 0 ? plan.threads() : o.maxThreads(), plan.cloneFd());
         }

@@ -69,6 +69,17 @@ public final class SheepfsCommand implements Callable<Integer> {
     @Option(names = "--clone-fd", description = "one /dev/fuse descriptor per FUSE worker thread")
     boolean cloneFd;
 
+    @Option(names = "--connections", paramLabel = "N",
+            description = "TCP connections to sheep for volume I/O, each with many requests in flight "
+                    + "(default: one per CPU, at least 2)")
+    int connections;
+
+    @Option(names = "--piece-size", paramLabel = "SIZE", defaultValue = "128K", converter = SizeConverter.class,
+            description = "split volume requests into pieces of at most SIZE bytes, sent in parallel "
+                    + "(K or M suffix; 0 = whole objects; default: ${DEFAULT-VALUE}; sheep 1.0 serves small "
+                    + "requests faster, measure yours with bench/run)")
+    int pieceSize;
+
     @Option(names = Daemon.CHILD_OPTION, hidden = true)
     boolean daemonChild;
 
@@ -90,9 +101,17 @@ public final class SheepfsCommand implements Callable<Integer> {
             System.err.println("sheepfs: --threads must be between 1 and 1024");
             return 64;
         }
+        if (connections < 0 || connections > 64) {
+            System.err.println("sheepfs: --connections must be between 1 and 64");
+            return 64;
+        }
+        if (pieceSize != 0 && (pieceSize < 4096 || pieceSize > (64 << 20))) {
+            System.err.println("sheepfs: --piece-size must be 0 or between 4K and 64M");
+            return 64;
+        }
         Mount.Plan plan = new Mount.Plan(mountPoint, address, port,
                 local == null ? null : local.toAbsolutePath().normalize(),
-                pageCache, objectCache, allowOther, readOnly, uid, gid, threads, cloneFd);
+                pageCache, objectCache, allowOther, readOnly, uid, gid, threads, cloneFd, connections, pieceSize);
         if (daemonChild) {
             return Mount.run(plan, new Mount.Readiness() {
                 @Override

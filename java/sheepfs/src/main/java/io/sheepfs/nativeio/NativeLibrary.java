@@ -35,6 +35,13 @@ public final class NativeLibrary {
             System.load(file.toAbsolutePath().toString());
         } catch (UnsatisfiedLinkError e) {
             throw new NativeLoadException(explain(file, e), e);
+        } finally {
+            if (override == null) {
+                // the mapping outlives the file: delete it now, since deleteOnExit never runs when
+                // the process is killed (and killed mounts left hundreds of copies in /tmp)
+                deleteQuietly(file);
+                deleteQuietly(file.getParent());
+            }
         }
         loaded = true;
     }
@@ -67,6 +74,14 @@ public final class NativeLibrary {
         } catch (IOException e) {
             throw new NativeLoadException("cannot extract the native library to a temporary directory ("
                     + e + "): set -Djava.io.tmpdir or TMPDIR to a writable directory", e);
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            // left for deleteOnExit
         }
     }
 
