@@ -10,6 +10,7 @@
 
 #include "bufpool.h"
 #include "pool.h"
+#include "readahead.h"
 #include "volume.h"
 
 #define SFS_VT_BUCKETS 256
@@ -61,6 +62,8 @@ struct sfs_ctx {
 	struct sfs_bufpool *bufs; /* FUSE request buffers, also the volume's big read buffers */
 	pthread_key_t worker_key; /* the fuse_loop.c worker running on this thread (or none) */
 	bool worker_key_ok;
+
+	struct sfs_ra_budget ra_budget; /* readahead of every volume handle together */
 
 	struct sfs_pool *pool;
 	struct sfs_stats stats;

@@ -3,11 +3,11 @@
 #include "fuse_loop.h"
 
 #include <errno.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bufpool.h"
 #include "ctx.h"
@@ -22,20 +22,21 @@ struct sfs_worker {
 struct sfs_loop {
 	struct sfs_ctx *ctx;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	pthread_cond_t cv;    /* a worker ended */
+	pthread_cond_t park;  /* a parked worker is wanted as a reader, or the loop ends */
 	unsigned ended;
-	int err;          /* of the first worker that ended */
-	unsigned max;     /* workers at most */
-	unsigned started; /* workers started so far (w[0..started)) */
-	atomic_uint idle; /* workers waiting in read(/dev/fuse) */
+	int err;              /* of the first worker that ended */
+	unsigned max;         /* workers at most */
+	unsigned started;     /* workers started so far (w[0..started)) */
+	unsigned readers;     /* workers in (or about to enter) read(/dev/fuse) */
+	unsigned max_readers; /* more than this park instead */
+	unsigned parked;
 	struct sfs_worker w[];
 };
 
 static void *worker_main(void *arg);
 
-/* With l->mu held. The kernel wakes the longest-waiting reader first, so idle workers take
- * turns: starting them only when none is idle (as fuse_session_loop_mt does) keeps the few
- * that serve a serial stream warm. */
+/* With l->mu held. */
 static bool spawn_locked(struct sfs_loop *l)
 {
 	if (l->started >= l->max || l->ended > 0)
@@ -49,7 +50,6 @@ static bool spawn_locked(struct sfs_loop *l)
 	}
 	w->started = true;
 	l->started++;
-	atomic_fetch_add(&l->idle, 1); /* counted idle from the start: no spawn storm before it reads */
 	return true;
 }
 
@@ -59,46 +59,76 @@ static void worker_ended(struct sfs_loop *l, int err)
 	if (l->ended++ == 0)
 		l->err = err;
 	pthread_cond_broadcast(&l->cv);
+	pthread_cond_broadcast(&l->park);
+	pthread_mutex_unlock(&l->mu);
+}
+
+/*
+ * Few readers, many workers. A volume read or write never blocks its worker (it completes on a
+ * socket thread), so one reader serves a stream of them, and when it comes back the next request
+ * is often queued already: no sleep, no wake-up. Several readers would take turns instead (the
+ * kernel wakes the longest waiting one for every request), a context switch per request. Workers
+ * beyond max_readers park; one about to block (an upcall, a blocking call to sheep) hands the
+ * reading over first (sfs_worker_may_block), so the mount never waits for it.
+ */
+static bool become_reader(struct sfs_loop *l, struct fuse_session *se)
+{
+	pthread_mutex_lock(&l->mu);
+	while (l->readers >= l->max_readers && l->ended == 0 && !fuse_session_exited(se)) {
+		l->parked++;
+		pthread_cond_wait(&l->park, &l->mu);
+		l->parked--;
+	}
+	bool ok = l->ended == 0 && !fuse_session_exited(se);
+	if (ok)
+		l->readers++;
+	pthread_mutex_unlock(&l->mu);
+	return ok;
+}
+
+static void stop_reading(struct sfs_loop *l)
+{
+	pthread_mutex_lock(&l->mu);
+	l->readers--;
 	pthread_mutex_unlock(&l->mu);
 }
 
 static void *worker_main(void *arg)
 {
 	struct sfs_worker *w = arg;
-	struct sfs_ctx *ctx = w->loop->ctx;
+	struct sfs_loop *l = w->loop;
+	struct sfs_ctx *ctx = l->ctx;
 	struct fuse_session *se = ctx->se;
 	size_t bufsize = sfs_bufpool_bufsize(ctx->bufs);
 	int err = 0;
+	char name[16];
+	snprintf(name, sizeof(name), "sheepfs-fuse%u", (unsigned)(w - l->w));
+	pthread_setname_np(pthread_self(), name);
 	pthread_setspecific(ctx->worker_key, w);
-	while (!fuse_session_exited(se)) {
+	while (become_reader(l, se)) {
 		if (w->buf == NULL && (w->buf = sfs_buf_get(ctx->bufs)) == NULL) {
+			stop_reading(l);
 			err = ENOMEM;
 			fprintf(stderr, "sheepfs: no memory for a FUSE request buffer: stopping\n");
 			break;
 		}
 		struct fuse_buf fb = { .mem = w->buf, .size = bufsize };
 		int r = fuse_session_receive_buf(se, &fb); /* reads at most bufsize: see jni_fuse.c */
+		stop_reading(l);
 		if (r == -EINTR || r == -EAGAIN)
 			continue;
 		if (r <= 0) { /* 0: the session exited (ENODEV: unmounted or aborted) */
 			err = -r;
 			break;
 		}
-		if (atomic_fetch_sub(&w->loop->idle, 1) == 1) {
-			/* nobody left reading: another worker, in case this request blocks (an upcall) */
-			pthread_mutex_lock(&w->loop->mu);
-			spawn_locked(w->loop);
-			pthread_mutex_unlock(&w->loop->mu);
-		}
 		fuse_session_process_buf(se, &fb);
-		atomic_fetch_add(&w->loop->idle, 1);
 	}
 	pthread_setspecific(ctx->worker_key, NULL);
 	sfs_buf_put(ctx->bufs, w->buf);
 	w->buf = NULL;
 	if (err)
 		fuse_session_exit(se);
-	worker_ended(w->loop, err);
+	worker_ended(l, err);
 	return NULL;
 }
 
@@ -111,12 +141,18 @@ struct sfs_loop *sfs_loop_start(struct sfs_ctx *ctx, unsigned nthreads)
 		return NULL;
 	l->ctx = ctx;
 	l->max = nthreads;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	l->max_readers = cpus > 4 ? (unsigned)(cpus + 3) / 4 : 1; /* a reader per 4 CPUs */
+	if (l->max_readers > nthreads)
+		l->max_readers = nthreads;
 	pthread_mutex_init(&l->mu, NULL);
 	pthread_cond_init(&l->cv, NULL);
+	pthread_cond_init(&l->park, NULL);
 	pthread_mutex_lock(&l->mu);
 	bool ok = spawn_locked(l);
 	pthread_mutex_unlock(&l->mu);
 	if (!ok) {
+		pthread_cond_destroy(&l->park);
 		pthread_cond_destroy(&l->cv);
 		pthread_mutex_destroy(&l->mu);
 		free(l);
@@ -145,6 +181,7 @@ void sfs_loop_join(struct sfs_loop *l)
 	for (unsigned i = 0; i < n; i++)
 		if (l->w[i].started)
 			pthread_join(l->w[i].th, NULL);
+	pthread_cond_destroy(&l->park);
 	pthread_cond_destroy(&l->cv);
 	pthread_mutex_destroy(&l->mu);
 	free(l);
@@ -161,4 +198,20 @@ void *sfs_worker_take(struct sfs_ctx *ctx, const void *data, size_t len)
 		return NULL;
 	w->buf = NULL;
 	return (void *)b;
+}
+
+void sfs_worker_may_block(struct sfs_ctx *ctx)
+{
+	struct sfs_worker *w = pthread_getspecific(ctx->worker_key);
+	if (w == NULL)
+		return; /* libfuse's own loop (--clone-fd) starts workers by itself */
+	struct sfs_loop *l = w->loop;
+	pthread_mutex_lock(&l->mu);
+	if (l->readers < l->max_readers) {
+		if (l->parked > 0)
+			pthread_cond_signal(&l->park);
+		else
+			spawn_locked(l);
+	}
+	pthread_mutex_unlock(&l->mu);
 }

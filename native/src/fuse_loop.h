@@ -25,4 +25,8 @@ void sfs_loop_join(struct sfs_loop *l);
  * it is returned; otherwise (another thread, e.g. libfuse's own loop) NULL. */
 void *sfs_worker_take(struct sfs_ctx *ctx, const void *data, size_t len);
 
+/* Called by an op before it may block (an upcall to Java, a blocking call to sheep): if no other
+ * worker is reading /dev/fuse, one is started (up to the limit), so that volume I/O goes on. */
+void sfs_worker_may_block(struct sfs_ctx *ctx);
+
 #endif

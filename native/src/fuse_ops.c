@@ -14,6 +14,7 @@
 
 #include "ctx.h"
 #include "fuse_loop.h"
+#include "readahead.h"
 #include "jni_util.h"
 
 #ifndef FOPEN_PARALLEL_DIRECT_WRITES
@@ -28,6 +29,7 @@
 struct vhandle {
 	struct sfs_vt_entry *ent;
 	struct sfs_vol *vol;
+	struct sfs_ra *ra; /* direct I/O opens: the kernel reads nothing ahead for them */
 };
 
 struct dirh {
@@ -384,6 +386,7 @@ static void open_volume(fuse_req_t req, struct sfs_ctx *ctx, fuse_ino_t ino, str
 		fi->keep_cache = 1;
 		fuse_reply_open(req, fi);
 	} else {
+		h->ra = sfs_ra_create(h->vol, &ctx->ra_budget); /* NULL (no memory): reads go without */
 		/* direct I/O; and overlapping writers are not serialized by the kernel */
 		reply_open_flags(req, fh, FOPEN_DIRECT_IO | (ctx->cfg.parallel_dw ? FOPEN_PARALLEL_DIRECT_WRITES : 0));
 	}
@@ -445,11 +448,27 @@ static void vol_write_done(struct sfs_vreq *r, int err)
 	sfs_vreq_free(r);
 }
 
+static void ra_reply(void *arg, const char *data, uint32_t len, int err)
+{
+	fuse_req_t req = arg;
+	if (err)
+		fuse_reply_err(req, err);
+	else
+		fuse_reply_buf(req, data, len);
+}
+
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
 {
 	struct sfs_ctx *ctx = ctx_of(req);
 	if (fi->fh & VOL_FH_BIT) {
 		struct vhandle *h = (struct vhandle *)(uintptr_t)(fi->fh & ~VOL_FH_BIT);
+		if (h->ra) {
+			int e = sfs_ra_read(h->ra, (uint64_t)off, size > UINT32_MAX ? UINT32_MAX : (uint32_t)size,
+					    ra_reply, req);
+			if (e)
+				fuse_reply_err(req, e);
+			return;
+		}
 		int e = sfs_vol_io(h->vol, false, (uint64_t)off, size, NULL, NULL, vol_read_done, req);
 		if (e)
 			fuse_reply_err(req, e);
@@ -567,6 +586,8 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	struct sfs_ctx *ctx = ctx_of(req);
 	if (fi->fh & VOL_FH_BIT) {
 		struct vhandle *h = (struct vhandle *)(uintptr_t)(fi->fh & ~VOL_FH_BIT);
+		if (h->ra)
+			sfs_ra_close(h->ra);
 		sfs_vt_entry_put(h->ent);
 		free(h);
 		fuse_reply_err(req, 0);
@@ -623,6 +644,7 @@ static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, of
 		return;
 	}
 	struct vhandle *h = (struct vhandle *)(uintptr_t)(fi->fh & ~VOL_FH_BIT);
+	sfs_worker_may_block(ctx_of(req)); /* a discard waits for sheep */
 	fuse_reply_err(req, sfs_vol_discard(h->vol, (uint64_t)off, (uint64_t)len));
 }
 

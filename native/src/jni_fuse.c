@@ -48,6 +48,7 @@ static void detach_thread(void *value)
 
 JNIEnv *sfs_env(struct sfs_ctx *ctx)
 {
+	sfs_worker_may_block(ctx); /* every upcall may take long: keep a worker reading */
 	JNIEnv *env = pthread_getspecific(ctx->env_key);
 	if (env != NULL)
 		return env;
@@ -243,6 +244,7 @@ static jlong n_create(JNIEnv *env, jclass cls, jobject callbacks, jstring jmnt, 
 		return 0;
 	}
 	ctx->vcfg.bufs = ctx->bufs;
+	ctx->ra_budget.max = 32ll << 20; /* 8 streams reading 4 MiB ahead */
 	if (!cache_ids(env, ctx)) {
 		(*env)->ExceptionClear(env);
 		ctx_free(env, ctx);
@@ -516,7 +518,7 @@ static jlongArray n_stats(JNIEnv *env, jclass cls, jlong h)
 		(jlong)atomic_load(&ctx->upcalls), (jlong)atomic_load(&ctx->upcall_errors),
 		(jlong)atomic_load(&s->writes_peak), (jlong)atomic_load(&s->discards), (jlong)ps.timeouts,
 		(jlong)atomic_load(&s->probes), (jlong)atomic_load(&s->adopted),
-		(jlong)atomic_load(&s->zero_copy_bytes),
+		(jlong)atomic_load(&s->zero_copy_bytes), (jlong)atomic_load(&s->ra_hits), (jlong)atomic_load(&s->ra_bytes),
 	};
 	jsize n = (jsize)(sizeof(a) / sizeof(a[0]));
 	jlongArray r = (*env)->NewLongArray(env, n);

@@ -652,6 +652,9 @@ static void *conn_thread(void *arg)
 {
 	struct sfs_conn *c = arg;
 	struct sfs_pool *p = c->pool;
+	char name[16];
+	snprintf(name, sizeof(name), "sheepfs-io%u", (unsigned)(c - p->conn));
+	pthread_setname_np(pthread_self(), name); /* top -H, perf and gdb tell the threads apart */
 	if (p->cfg.io_flusher)
 		prctl(PR_SET_IO_FLUSHER, 1, 0, 0, 0); /* completes writes for a loop device: no reclaim deadlock */
 	unsigned retry = 0;

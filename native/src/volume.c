@@ -82,6 +82,8 @@ struct sfs_vol {
 	struct sfs_seg *hq_head, *hq_tail;
 	atomic_ullong allocated;
 	_Atomic uint32_t locked_vid; /* LOCK_VDI taken at attach (0 = none): released at detach */
+	atomic_ullong wgen;          /* bumped when a write or discard starts */
+	atomic_int writes_active;    /* writes and discards started and not completed */
 };
 
 static void seg_write_start(struct sfs_seg *s);
@@ -329,8 +331,10 @@ static void seg_done(struct sfs_seg *s, int err)
 		atomic_compare_exchange_strong(&r->err, &zero, err);
 	}
 	if (atomic_fetch_sub(&r->pending, 1) == 1) {
-		if (r->write)
+		if (r->write) {
 			atomic_fetch_sub(&r->vol->st->writes_inflight, 1);
+			atomic_fetch_sub(&r->vol->writes_active, 1);
+		}
 		r->done(r, atomic_load(&r->err));
 	}
 }
@@ -1047,6 +1051,9 @@ int sfs_vol_io(struct sfs_vol *v, bool write, uint64_t off, size_t len, const vo
 	atomic_fetch_add(write ? &v->st->write_bytes : &v->st->read_bytes, len);
 	atomic_fetch_add(&v->st->segments, nseg);
 	if (write) {
+		/* active first, then the generation: see sfs_vol_write_gen */
+		atomic_fetch_add(&v->writes_active, 1);
+		atomic_fetch_add(&v->wgen, 1);
 		long long now = atomic_fetch_add(&v->st->writes_inflight, 1) + 1;
 		long long peak = atomic_load(&v->st->writes_peak);
 		while (now > peak && !atomic_compare_exchange_weak(&v->st->writes_peak, &peak, now))
@@ -1054,8 +1061,10 @@ int sfs_vol_io(struct sfs_vol *v, bool write, uint64_t off, size_t len, const vo
 	}
 	if (nseg == 0) {
 		atomic_init(&r->pending, 1);
-		if (write)
+		if (write) {
 			atomic_fetch_sub(&v->st->writes_inflight, 1);
+			atomic_fetch_sub(&v->writes_active, 1);
+		}
 		done(r, 0);
 		return 0;
 	}
@@ -1173,7 +1182,41 @@ static int ensure_working(struct sfs_vol *v)
 	return EIO;
 }
 
+uint64_t sfs_vol_write_gen(struct sfs_vol *v, bool *active)
+{
+	uint64_t g = atomic_load(&v->wgen);
+	*active = atomic_load(&v->writes_active) > 0;
+	return g;
+}
+
+bool sfs_vol_allocated(struct sfs_vol *v, uint64_t off)
+{
+	return off < v->size && index_get(v, (uint32_t)(off >> v->shift)) != 0;
+}
+
+uint32_t sfs_vol_object_size(const struct sfs_vol *v)
+{
+	return UINT32_C(1) << v->shift;
+}
+
+struct sfs_stats *sfs_vol_stats(struct sfs_vol *v)
+{
+	return v->st;
+}
+
+static int discard_locked(struct sfs_vol *v, uint64_t off, uint64_t len);
+
 int sfs_vol_discard(struct sfs_vol *v, uint64_t off, uint64_t len)
+{
+	atomic_fetch_add(&v->writes_active, 1);
+	atomic_fetch_add(&v->wgen, 1);
+	int e = discard_locked(v, off, len);
+	atomic_fetch_sub(&v->writes_active, 1);
+	return e;
+}
+
+/* (writes_active held by the caller: readahead serves nothing prefetched meanwhile) */
+static int discard_locked(struct sfs_vol *v, uint64_t off, uint64_t len)
 {
 	if (v->snapshot)
 		return EROFS;

@@ -26,6 +26,7 @@ struct sfs_stats {
 	atomic_ullong discards;
 	atomic_ullong probes, adopted; /* index re-reads before a create; objects found allocated by others */
 	atomic_ullong zero_copy_bytes; /* written from the buffer they arrived in (no copy) */
+	atomic_ullong ra_hits, ra_bytes; /* reads served from readahead; bytes prefetched */
 	atomic_int reload_threads;    /* running reload threads: they use the pool, which must outlive them */
 };
 
@@ -102,6 +103,15 @@ int sfs_vol_discard(struct sfs_vol *v, uint64_t off, uint64_t len);
  */
 int sfs_vol_lock(struct sfs_vol *v);
 void sfs_vol_unlock(struct sfs_vol *v);
+
+/* For caches of volume data (readahead): a counter bumped when a write or discard starts, and
+ * whether any is running. Data read while the counter kept its value and none was running is
+ * current as long as the counter still has that value. */
+uint64_t sfs_vol_write_gen(struct sfs_vol *v, bool *active);
+struct sfs_stats *sfs_vol_stats(struct sfs_vol *v);
+/* Whether the object holding byte off has data (own or inherited), from the index: no I/O. */
+bool sfs_vol_allocated(struct sfs_vol *v, uint64_t off);
+uint32_t sfs_vol_object_size(const struct sfs_vol *v);
 
 /* lseek SEEK_DATA / SEEK_HOLE from the index: returns the offset or -ENXIO. */
 int64_t sfs_vol_seek(struct sfs_vol *v, uint64_t off, bool data);

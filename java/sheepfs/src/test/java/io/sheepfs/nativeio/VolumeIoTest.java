@@ -199,6 +199,61 @@ class VolumeIoTest {
         assertEquals(0, st.errors());
     }
 
+    /** A sequential reader is served from readahead, and never sees data older than a write or a
+     * discard that completed before its read. */
+    @Test
+    void readaheadServesSequentialReadsAndNeverStaleData() throws Exception {
+        sheep.create("ra", 64L * MiB, 22, false);
+        attach("ra");
+        byte[] old = random(7, 24 * MiB);
+        write(vol("ra"), 0, old);
+        try (FileChannel r = FileChannel.open(vol("ra"), StandardOpenOption.READ);
+             FileChannel w = FileChannel.open(vol("ra"), StandardOpenOption.WRITE)) {
+            for (int i = 0; i < 6; i++) {
+                assertArrayEquals(Arrays.copyOfRange(old, i * MiB, (i + 1) * MiB), readAt(r, (long) i * MiB, MiB), "MiB " + i);
+            }
+            long hits = session.stats().readaheadHits();
+            assertTrue(hits >= 3, "sequential 1 MiB reads after the second are read ahead: " + hits + " hits");
+            assertTrue(session.stats().readaheadBytes() >= 4L * MiB);
+
+            // a write ahead of the reader, through another handle, completes before the reader gets there
+            byte[] fresh = random(8, MiB);
+            writeAt(w, 7L * MiB, fresh);
+            assertArrayEquals(Arrays.copyOfRange(old, 6 * MiB, 7 * MiB), readAt(r, 6L * MiB, MiB));
+            assertArrayEquals(fresh, readAt(r, 7L * MiB, MiB), "the write is seen, not the data read ahead before it");
+
+            // reading on builds readahead again; a hole punched ahead of the reader reads as zeros
+            for (int i = 8; i < 12; i++) {
+                assertArrayEquals(Arrays.copyOfRange(old, i * MiB, (i + 1) * MiB), readAt(r, (long) i * MiB, MiB), "MiB " + i);
+            }
+            assertTrue(session.stats().readaheadHits() > hits, "readahead resumed after the write");
+            run("fallocate", "--punch-hole", "--keep-size", "-o", String.valueOf(12L * MiB), "-l",
+                    String.valueOf(4L * MiB), vol("ra").toString());
+            assertArrayEquals(new byte[MiB], readAt(r, 12L * MiB, MiB), "the discard is seen");
+            // a jump backwards, then sequential again, from the start: still the right bytes
+            for (int i = 0; i < 4; i++) {
+                byte[] want = i == 7 ? fresh : Arrays.copyOfRange(old, i * MiB, (i + 1) * MiB);
+                assertArrayEquals(want, readAt(r, (long) i * MiB, MiB), "again MiB " + i);
+            }
+        }
+        assertEquals(0, session.stats().errors());
+    }
+
+    static byte[] readAt(FileChannel ch, long off, int len) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(len);
+        while (b.hasRemaining() && ch.read(b, off + b.position()) >= 0) {
+            // until full
+        }
+        return b.array();
+    }
+
+    static void writeAt(FileChannel ch, long off, byte[] data) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(data);
+        while (b.hasRemaining()) {
+            ch.write(b, off + b.position());
+        }
+    }
+
     @Test
     void piecesOfOneRequestCreateEachObjectOnceAndCopyOnWriteOnce() throws Exception {
         assertEquals(128 << 10, FuseSession.Options.defaults().maxPiece()); // setUp mounted with these
