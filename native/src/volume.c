@@ -89,6 +89,17 @@ struct sfs_vol {
 static void seg_write_start(struct sfs_seg *s);
 static void io_done(struct sfs_io *io);
 
+/* Appends s to a wait list (an allocation's waiters, the reload's, the hyper queue). */
+static void wait_push(struct sfs_seg **head, struct sfs_seg **tail, struct sfs_seg *s)
+{
+	s->wnext = NULL;
+	if (*tail)
+		(*tail)->wnext = s;
+	else
+		*head = s;
+	*tail = s;
+}
+
 /* ---------------------------------------------------------------- helpers */
 
 static void vlog(struct sfs_vol *v, const struct sfs_seg *s, const char *what, uint32_t result, int err)
@@ -428,12 +439,7 @@ static void seg_readonly(struct sfs_seg *s)
 		seg_write_start(s);
 		return;
 	}
-	s->wnext = NULL;
-	if (v->rl_tail)
-		v->rl_tail->wnext = s;
-	else
-		v->rl_head = s;
-	v->rl_tail = s;
+	wait_push(&v->rl_head, &v->rl_tail, s);
 	bool start = !atomic_load(&v->reloading);
 	if (start)
 		atomic_store(&v->reloading, true);
@@ -546,12 +552,7 @@ static void hyper_enqueue(struct sfs_seg *s)
 	if (run) {
 		v->hbusy = true;
 	} else {
-		s->wnext = NULL;
-		if (v->hq_tail)
-			v->hq_tail->wnext = s;
-		else
-			v->hq_head = s;
-		v->hq_tail = s;
+		wait_push(&v->hq_head, &v->hq_tail, s);
 	}
 	pthread_mutex_unlock(&v->mu);
 	if (run)
@@ -641,12 +642,7 @@ static void seg_write_start(struct sfs_seg *s)
 	}
 	pthread_mutex_lock(&v->mu);
 	if (atomic_load(&v->reloading)) {
-		s->wnext = NULL;
-		if (v->rl_tail)
-			v->rl_tail->wnext = s;
-		else
-			v->rl_head = s;
-		v->rl_tail = s;
+		wait_push(&v->rl_head, &v->rl_tail, s);
 		pthread_mutex_unlock(&v->mu);
 		return;
 	}
@@ -660,12 +656,7 @@ static void seg_write_start(struct sfs_seg *s)
 	for (struct sfs_seg *o = v->allocs; o; o = o->anext)
 		if (o->idx == s->idx) {
 			/* one create per object at a time: a second would replace the first's data */
-			s->wnext = NULL;
-			if (o->waiters_tail)
-				o->waiters_tail->wnext = s;
-			else
-				o->waiters = s;
-			o->waiters_tail = s;
+			wait_push(&o->waiters, &o->waiters_tail, s);
 			pthread_mutex_unlock(&v->mu);
 			atomic_fetch_add(&v->st->alloc_waits, 1);
 			return;

@@ -8,13 +8,7 @@
 
 #include "bufpool.h"
 
-#define CHECK(c)                                                                      \
-	do {                                                                          \
-		if (!(c)) {                                                           \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c); \
-			exit(1);                                                      \
-		}                                                                     \
-	} while (0)
+#include "test_require.h"
 
 #define SIZE ((1u << 20) + 4096)
 

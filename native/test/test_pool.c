@@ -17,13 +17,7 @@
 #include "pool.h"
 #include "sd_proto.h"
 
-#define CHECK(c)                                                                      \
-	do {                                                                          \
-		if (!(c)) {                                                           \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c); \
-			exit(1);                                                      \
-		}                                                                     \
-	} while (0)
+#include "test_require.h"
 
 enum mode { ANSWER_REVERSED, DROP_FIRST_CONNECTION, BAD_ID_FIRST, SILENT_FIRST, SILENT };
 
