@@ -74,10 +74,10 @@ public final class SheepfsCommand implements Callable<Integer> {
                     + "(default: one per CPU, at least 2)")
     int connections;
 
-    @Option(names = "--piece-size", paramLabel = "SIZE", defaultValue = "128K", converter = SizeConverter.class,
+    @Option(names = "--piece-size", paramLabel = "SIZE", defaultValue = "0", converter = SizeConverter.class,
             description = "split volume requests into pieces of at most SIZE bytes, sent in parallel "
-                    + "(K or M suffix; 0 = whole objects; default: ${DEFAULT-VALUE}; sheep 1.0 serves small "
-                    + "requests faster, measure yours with bench/run)")
+                    + "(K or M suffix; default 0: no split below the object size; bench/run measures which "
+                    + "request size your cluster serves fastest)")
     int pieceSize;
 
     @Option(names = Daemon.CHILD_OPTION, hidden = true)

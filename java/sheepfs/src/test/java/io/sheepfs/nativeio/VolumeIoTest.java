@@ -256,7 +256,9 @@ class VolumeIoTest {
 
     @Test
     void piecesOfOneRequestCreateEachObjectOnceAndCopyOnWriteOnce() throws Exception {
-        assertEquals(128 << 10, FuseSession.Options.defaults().maxPiece()); // setUp mounted with these
+        tearDown(); // pieces of 128 KiB (--piece-size 128K): more pieces than objects
+        FuseSession.Options d = FuseSession.Options.defaults();
+        start(false, d.withConnections(d.connections(), 128 << 10));
         int vid = sheep.create("pc", 32L * MiB, 22, false);
         attach("pc");
         // 6 MiB from 3 MiB: the last MiB of object 0, all of object 1, the first MiB of object 2: 48+ pieces
