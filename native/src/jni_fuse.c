@@ -1,10 +1,11 @@
 /* FuseSession's natives (downcalls) and the thread attachment used by upcalls.
  *
- * A session handle is a pointer to one sfs_ctx. The loop runs on the Java thread that calls
- * nRun; libfuse's workers are native threads that attach to the JVM once, as daemons, the first
- * time they make an upcall (their JNIEnv lives in a pthread key whose destructor detaches them
- * at thread exit). libfuse installs no signal handlers: the JVM owns the signals, and Java
- * stops the loop by unmounting (on libfuse 3.14 fuse_session_exit does not wake the mt loop). */
+ * A session handle is a pointer to one sfs_ctx. nRun starts the FUSE workers (fuse_loop.c, or
+ * libfuse's own loop with --clone-fd) and waits on the calling Java thread until they end; the
+ * workers are native threads that attach to the JVM once, as daemons, the first time they make an
+ * upcall (their JNIEnv lives in a pthread key whose destructor detaches them at thread exit).
+ * libfuse installs no signal handlers: the JVM owns the signals, and Java stops the loop by
+ * unmounting (a worker blocked in read(/dev/fuse) wakes only when the connection goes). */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
