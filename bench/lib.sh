@@ -70,11 +70,10 @@ bench_start_server() {
   log "embedded sheep (pid $server_pid) on $address:$port, store $store"
 }
 
-# bench_mount: sheepfs in the foreground (its JVM is $fs_pid) on $address:$port; SHEEPFS_JAVA_OPTS
-# adds JVM options, as with bin/sheepfs
+# bench_mount: sheepfs in the foreground (its JVM is $fs_pid) on $address:$port, started by
+# bin/sheepfs as users start it (the launcher's JVM options; SHEEPFS_JAVA_OPTS adds more)
 bench_mount() {
-  # shellcheck disable=SC2086 # options are words
-  java ${SHEEPFS_JAVA_OPTS:-} -cp "$jar" io.sheepfs.cli.Main -f -a "$address" -p "$port" "$mnt" >"$out/sheepfs.log" 2>&1 &
+  SHEEPFS_JAR="$jar" "$root/bin/sheepfs" -f -a "$address" -p "$port" "$mnt" >"$out/sheepfs.log" 2>&1 &
   fs_pid=$!
   wait_mounted $fs_pid
   log "sheepfs (pid $fs_pid) mounted on $mnt${SHEEPFS_JAVA_OPTS:+ (JVM options: $SHEEPFS_JAVA_OPTS)}"

@@ -2,7 +2,7 @@
 # Shared by the launchers in bin/: find (or build) the sheepfs jar, then run MAIN_CLASS in it.
 set -e
 root="$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)"
-jar="$root/java/sheepfs/target/sheepfs-all.jar"
+jar="${SHEEPFS_JAR:-$root/java/sheepfs/target/sheepfs-all.jar}" # SHEEPFS_JAR: another build (bench/)
 main="$1"; shift
 if [ ! -f "$jar" ]; then
   echo "sheepfs: first run: installing what is missing and building $jar ..." >&2
