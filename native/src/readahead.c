@@ -20,7 +20,6 @@ struct ra_wait {
 	uint32_t len;
 	sfs_ra_reply_fn reply;
 	void *arg;
-	struct sfs_ra *ra; /* for a plain read: its statistics */
 };
 
 struct ra_ent {
@@ -251,7 +250,7 @@ int sfs_ra_read(struct sfs_ra *ra, uint64_t off, uint32_t len, sfs_ra_reply_fn r
 		len = 0;
 	else if (len > size - off)
 		len = (uint32_t)(size - off);
-	*w = (struct ra_wait){ .off = off, .len = len, .reply = reply, .arg = arg, .ra = ra };
+	*w = (struct ra_wait){ .off = off, .len = len, .reply = reply, .arg = arg };
 	bool active;
 	uint64_t gen = sfs_vol_write_gen(ra->vol, &active);
 	struct sfs_vreq *dead[RA_ENTRIES];

@@ -1195,19 +1195,19 @@ struct sfs_stats *sfs_vol_stats(struct sfs_vol *v)
 	return v->st;
 }
 
-static int discard_locked(struct sfs_vol *v, uint64_t off, uint64_t len);
+static int discard_range(struct sfs_vol *v, uint64_t off, uint64_t len);
 
 int sfs_vol_discard(struct sfs_vol *v, uint64_t off, uint64_t len)
 {
 	atomic_fetch_add(&v->writes_active, 1);
 	atomic_fetch_add(&v->wgen, 1);
-	int e = discard_locked(v, off, len);
+	int e = discard_range(v, off, len);
 	atomic_fetch_sub(&v->writes_active, 1);
 	return e;
 }
 
-/* (writes_active held by the caller: readahead serves nothing prefetched meanwhile) */
-static int discard_locked(struct sfs_vol *v, uint64_t off, uint64_t len)
+/* (the caller counts it in writes_active: readahead serves nothing read before it) */
+static int discard_range(struct sfs_vol *v, uint64_t off, uint64_t len)
 {
 	if (v->snapshot)
 		return EROFS;

@@ -166,21 +166,11 @@ class VolumeIoTest {
         sheep.create("zc", 64L * MiB, 22, false);
         attach("zc");
         int writers = 8;
-        ExecutorService ex = Executors.newFixedThreadPool(writers);
-        List<Future<?>> fs = new ArrayList<>();
-        for (int w = 0; w < writers; w++) {
-            int id = w;
-            fs.add(ex.submit(() -> {
-                for (int k = 0; k < 6; k++) { // writer w owns MiBs w, w+8, w+16, ...
-                    write(vol("zc"), (long) (id + 8 * k) * MiB + 4096, random(1000 + id * 10 + k, MiB));
-                }
-                return null;
-            }));
-        }
-        for (Future<?> f : fs) {
-            f.get(60, TimeUnit.SECONDS);
-        }
-        ex.shutdown();
+        inParallel(writers, id -> {
+            for (int k = 0; k < 6; k++) { // writer w owns MiBs w, w+8, w+16, ...
+                write(vol("zc"), (long) (id + 8 * k) * MiB + 4096, random(1000 + id * 10 + k, MiB));
+            }
+        });
         for (int w = 0; w < writers; w++) {
             for (int k = 0; k < 6; k++) {
                 assertArrayEquals(random(1000 + w * 10 + k, MiB), read(vol("zc"), (long) (w + 8 * k) * MiB + 4096, MiB),
@@ -237,6 +227,30 @@ class VolumeIoTest {
             }
         }
         assertEquals(0, session.stats().errors());
+    }
+
+    interface Worker {
+        void run(int id) throws Exception;
+    }
+
+    /** Runs worker(0) .. worker(n-1) on n threads at once and waits for all (a failure is rethrown). */
+    static void inParallel(int n, Worker worker) throws Exception {
+        ExecutorService ex = Executors.newFixedThreadPool(n);
+        try {
+            List<Future<?>> fs = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                int id = i;
+                fs.add(ex.submit(() -> {
+                    worker.run(id);
+                    return null;
+                }));
+            }
+            for (Future<?> f : fs) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            ex.shutdown();
+        }
     }
 
     static byte[] readAt(FileChannel ch, long off, int len) throws IOException {
@@ -485,24 +499,14 @@ class VolumeIoTest {
         attach("par");
         write(vol("par"), 0, new byte[16 * MiB]); // allocate first: overlap is about plain writes
         int writers = 4;
-        ExecutorService ex = Executors.newFixedThreadPool(writers);
-        List<Future<?>> fs = new ArrayList<>();
-        for (int i = 0; i < writers; i++) {
-            int k = i;
-            fs.add(ex.submit(() -> {
-                try (FileChannel ch = FileChannel.open(vol("par"), StandardOpenOption.WRITE)) {
-                    byte[] d = random(k, 64 * 1024);
-                    for (int n = 0; n < 40; n++) {
-                        ch.write(ByteBuffer.wrap(d), (long) k * 4 * MiB + (long) n * 64 * 1024);
-                    }
+        inParallel(writers, k -> {
+            try (FileChannel ch = FileChannel.open(vol("par"), StandardOpenOption.WRITE)) {
+                byte[] d = random(k, 64 * 1024);
+                for (int n = 0; n < 40; n++) {
+                    ch.write(ByteBuffer.wrap(d), (long) k * 4 * MiB + (long) n * 64 * 1024);
                 }
-                return null;
-            }));
-        }
-        for (Future<?> f : fs) {
-            f.get();
-        }
-        ex.shutdown();
+            }
+        });
         for (int i = 0; i < writers; i++) {
             assertArrayEquals(random(i, 64 * 1024), read(vol("par"), (long) i * 4 * MiB + 39L * 64 * 1024, 64 * 1024));
         }
