@@ -3,11 +3,15 @@
 #include "fuse_loop.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <linux/fuse.h> /* struct fuse_in_header: the opcode of a request read */
 
 #include "bufpool.h"
 #include "ctx.h"
@@ -17,6 +21,7 @@ struct sfs_worker {
 	pthread_t th;
 	bool started;
 	char *buf; /* the buffer the next request is read into (NULL once an op took it) */
+	struct sfs_cork cork; /* volume requests gathered while reading a burst */
 };
 
 struct sfs_loop {
@@ -75,6 +80,11 @@ static bool become_reader(struct sfs_loop *l, struct fuse_session *se)
 {
 	pthread_mutex_lock(&l->mu);
 	while (l->readers >= l->max_readers && l->ended == 0 && !fuse_session_exited(se)) {
+		pthread_mutex_unlock(&l->mu);
+		sfs_pool_uncork(l->ctx->pool); /* parking: send what this worker gathered first */
+		pthread_mutex_lock(&l->mu);
+		if (l->readers < l->max_readers || l->ended > 0 || fuse_session_exited(se))
+			break;
 		l->parked++;
 		pthread_cond_wait(&l->park, &l->mu);
 		l->parked--;
@@ -113,16 +123,31 @@ static void *worker_main(void *arg)
 			break;
 		}
 		struct fuse_buf fb = { .mem = w->buf, .size = bufsize };
-		int r = fuse_session_receive_buf(se, &fb); /* reads at most bufsize: see jni_fuse.c */
+		int r;
+		/* reads at most bufsize (see jni_fuse.c); the descriptor is non-blocking: when nothing
+		 * is queued, the requests gathered so far go out before the worker sleeps */
+		while ((r = fuse_session_receive_buf(se, &fb)) == -EAGAIN) {
+			sfs_pool_uncork(ctx->pool);
+			struct pollfd pfd = { .fd = fuse_session_fd(se), .events = POLLIN };
+			poll(&pfd, 1, -1); /* POLLERR once unmounted: the next read says ENODEV */
+		}
 		stop_reading(l);
-		if (r == -EINTR || r == -EAGAIN)
+		if (r == -EINTR)
 			continue;
 		if (r <= 0) { /* 0: the session exited (ENODEV: unmounted or aborted) */
 			err = -r;
 			break;
 		}
+		/* volume reads and writes never wait: their sends are gathered (see sfs_pool_cork);
+		 * anything else may, so it starts with nothing of ours unsent */
+		uint32_t op = ((const struct fuse_in_header *)fb.mem)->opcode;
+		if (op == FUSE_READ || op == FUSE_WRITE)
+			sfs_pool_cork(ctx->pool, &w->cork);
+		else
+			sfs_pool_uncork(ctx->pool);
 		fuse_session_process_buf(se, &fb);
 	}
+	sfs_pool_uncork(ctx->pool);
 	pthread_setspecific(ctx->worker_key, NULL);
 	sfs_buf_put(ctx->bufs, w->buf);
 	w->buf = NULL;
@@ -141,6 +166,12 @@ struct sfs_loop *sfs_loop_start(struct sfs_ctx *ctx, unsigned nthreads)
 		return NULL;
 	l->ctx = ctx;
 	l->max = nthreads;
+	/* workers poll before they sleep (see worker_main); libfuse's own loop is not used here */
+	int fd = fuse_session_fd(ctx->se);
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0) {
+		free(l);
+		return NULL;
+	}
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	l->max_readers = cpus > 4 ? (unsigned)(cpus + 3) / 4 : 1; /* a reader per 4 CPUs */
 	if (l->max_readers > nthreads)
@@ -206,6 +237,7 @@ void sfs_worker_may_block(struct sfs_ctx *ctx)
 	if (w == NULL)
 		return; /* libfuse's own loop (--clone-fd) starts workers by itself */
 	struct sfs_loop *l = w->loop;
+	sfs_pool_uncork(ctx->pool); /* nothing of ours may wait behind this */
 	pthread_mutex_lock(&l->mu);
 	if (l->readers < l->max_readers) {
 		if (l->parked > 0)

@@ -30,6 +30,7 @@
 #define RBUF_SIZE 65536    /* staging buffer: many small responses per recv */
 #define SPILL_BYTES (256u << 10) /* in flight on a connection before the next one is used */
 #define DIRECT_READ_MIN 16384 /* larger payload remainders are received straight into rbuf */
+#define CORK_BYTES (64u << 10) /* a corked thread sends once it has gathered this much */
 
 struct sfs_conn {
 	struct sfs_pool *pool;
@@ -66,13 +67,16 @@ struct sfs_pool {
 	int ngw;
 	int gw_cur;
 	char gw_spec[1024];
-	atomic_ullong requests, resent, failed, reconnects, connect_failures, malformed;
+	atomic_ullong requests, sends, resent, failed, reconnects, connect_failures, malformed;
 	atomic_llong inflight;
 	atomic_ullong timeouts;
 	bool shut;
+	pthread_key_t cork_key; /* the struct sfs_cork of a corked thread, else NULL */
+	bool cork_key_ok;
 	unsigned nconn;
 	struct sfs_conn conn[];
 };
+
 
 static uint64_t now_ms(void)
 {
@@ -231,6 +235,7 @@ static void send_loop(struct sfs_conn *c)
 		struct msghdr mh = { .msg_iov = iov, .msg_iovlen = (size_t)niov };
 		ssize_t n = sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
 		int e = errno;
+		atomic_fetch_add_explicit(&c->pool->sends, 1, memory_order_relaxed);
 		pthread_mutex_lock(&c->mu);
 		size_t left = n > 0 ? (size_t)n : 0;
 		while (c->sq_head && c->sq_head->in_send) {
@@ -279,6 +284,23 @@ static bool claim_sender(struct sfs_conn *c)
 
 static void complete(struct sfs_pool *p, struct sfs_io *io);
 
+/* Sends what a corked thread gathered: one send round per connection it used. */
+static void cork_flush(struct sfs_pool *p, struct sfs_cork *ck)
+{
+	uint64_t d = ck->dirty;
+	ck->dirty = 0;
+	ck->bytes = 0;
+	while (d) {
+		struct sfs_conn *c = &p->conn[__builtin_ctzll(d)];
+		d &= d - 1;
+		pthread_mutex_lock(&c->mu);
+		bool send = claim_sender(c);
+		pthread_mutex_unlock(&c->mu);
+		if (send)
+			send_loop(c);
+	}
+}
+
 /* What a request weighs on its connection: the bytes it moves either way. */
 static unsigned long long io_cost(const struct sfs_io *io)
 {
@@ -325,13 +347,40 @@ void sfs_pool_submit(struct sfs_pool *p, struct sfs_io *io)
 		slot_assign(c, io);
 	else
 		q_push(&c->wq_head, &c->wq_tail, io);
-	bool send = claim_sender(c);
+	struct sfs_cork *ck = p->cork_key_ok ? pthread_getspecific(p->cork_key) : NULL;
+	bool corked = ck != NULL;
+	bool send = !corked && claim_sender(c);
 	bool need_connect = c->fd < 0;
 	pthread_mutex_unlock(&c->mu);
+	if (corked) {
+		ck->dirty |= 1ull << i;
+		ck->bytes += (uint32_t)(io_cost(io) < CORK_BYTES ? io_cost(io) : CORK_BYTES);
+		if (ck->bytes >= CORK_BYTES)
+			cork_flush(p, ck);
+	}
 	if (send)
 		send_loop(c);
 	else if (need_connect)
 		wake(c);
+}
+
+void sfs_pool_cork(struct sfs_pool *p, struct sfs_cork *ck)
+{
+	if (!p->cork_key_ok || pthread_getspecific(p->cork_key) == ck)
+		return;
+	sfs_pool_uncork(p);
+	ck->dirty = 0;
+	ck->bytes = 0;
+	pthread_setspecific(p->cork_key, ck); /* fails only without memory: then uncorked, as before */
+}
+
+void sfs_pool_uncork(struct sfs_pool *p)
+{
+	struct sfs_cork *ck = p->cork_key_ok ? pthread_getspecific(p->cork_key) : NULL;
+	if (ck == NULL)
+		return;
+	pthread_setspecific(p->cork_key, NULL);
+	cork_flush(p, ck);
 }
 
 static void complete(struct sfs_pool *p, struct sfs_io *io)
@@ -751,8 +800,11 @@ struct sfs_pool *sfs_pool_create(const struct sfs_pool_cfg *cfg, const char *gat
 	if (p->cfg.connect_retries > 8)
 		p->cfg.connect_retries = 8;
 	pthread_mutex_init(&p->gw_mu, NULL);
+	p->cork_key_ok = pthread_key_create(&p->cork_key, NULL) == 0;
 	int e = set_gateways_locked(p, gateways);
 	if (e) {
+		if (p->cork_key_ok)
+			pthread_key_delete(p->cork_key);
 		pthread_mutex_destroy(&p->gw_mu);
 		free(p);
 		errno = e;
@@ -815,6 +867,8 @@ void sfs_pool_destroy(struct sfs_pool *p)
 		pthread_cond_destroy(&c->send_done);
 		pthread_mutex_destroy(&c->mu);
 	}
+	if (p->cork_key_ok)
+		pthread_key_delete(p->cork_key);
 	pthread_mutex_destroy(&p->gw_mu);
 	free(p);
 }
@@ -866,6 +920,7 @@ int sfs_pool_call(struct sfs_pool *p, struct sfs_io *io)
 	pthread_cond_init(&sc.cv, NULL);
 	io->done = sync_done;
 	io->arg = &sc;
+	sfs_pool_uncork(p); /* about to wait: nothing of this thread may stay unsent */
 	sfs_pool_submit(p, io);
 	pthread_mutex_lock(&sc.mu);
 	while (!sc.done)
@@ -879,6 +934,7 @@ int sfs_pool_call(struct sfs_pool *p, struct sfs_io *io)
 void sfs_pool_stats(struct sfs_pool *p, struct sfs_pool_stats *out)
 {
 	out->requests = atomic_load(&p->requests);
+	out->sends = atomic_load(&p->sends);
 	out->resent = atomic_load(&p->resent);
 	out->failed = atomic_load(&p->failed);
 	out->reconnects = atomic_load(&p->reconnects);

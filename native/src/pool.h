@@ -67,11 +67,22 @@ int sfs_pool_set_gateways(struct sfs_pool *p, const char *gateways);
 /* Copies the current gateway list (as given) into buf. */
 void sfs_pool_gateways(struct sfs_pool *p, char *buf, size_t len);
 void sfs_pool_submit(struct sfs_pool *p, struct sfs_io *io);
+/* Corks the calling thread: its submissions are queued but not sent until it uncorks (or has
+ * gathered 64 KiB), so that a batch goes out in one send and wakes the gateway once. A thread
+ * must uncork before anything that may wait (sfs_pool_call does) and before it ends. The cork
+ * is the caller's memory (e.g. in its worker struct) and must outlive the corked stretch. */
+struct sfs_cork {
+	uint64_t dirty; /* connections (bit = index) with requests of this thread unsent */
+	uint32_t bytes; /* gathered since the last send */
+};
+void sfs_pool_cork(struct sfs_pool *p, struct sfs_cork *ck);
+void sfs_pool_uncork(struct sfs_pool *p);
 /* Submits and waits (for control-path calls: attach, inode reload). Returns io->err. */
 int sfs_pool_call(struct sfs_pool *p, struct sfs_io *io);
 
 struct sfs_pool_stats {
 	uint64_t requests, resent, failed, reconnects, connect_failures, malformed, timeouts;
+	uint64_t sends; /* sendmsg calls: fewer than requests when batches went out together */
 	uint64_t inflight;
 };
 void sfs_pool_stats(struct sfs_pool *p, struct sfs_pool_stats *out);

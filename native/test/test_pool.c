@@ -1,5 +1,6 @@
 /* Socket pool tests against a small sheep-like peer on loopback: out-of-order answers matched by
- * id, resending after a dropped connection, a malformed answer, an unreachable gateway. */
+ * id, corked batches, resending after a dropped connection, a malformed answer, an unreachable
+ * gateway. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,6 +28,7 @@ struct peer {
 	enum mode mode;
 	int batch;          /* answer after this many requests, in reverse order */
 	atomic_int conns;
+	atomic_int received;  /* requests read so far, on every connection */
 	atomic_int stop;
 	pthread_t thr;
 	pthread_t serving[16]; /* one thread per connection: a pool keeps several open at once */
@@ -127,6 +129,7 @@ static void serve(struct peer *p, int fd, int nconn)
 			if (r)
 				break;
 		}
+		atomic_fetch_add(&p->received, 1);
 		n++;
 		total++;
 		if (p->mode == DROP_FIRST_CONNECTION && nconn == 1 && total == 5)
@@ -330,6 +333,105 @@ static void test_connection_choice(void)
 	peer_stop(&p);
 }
 
+/* Submits one read (or a write of wlen bytes when wlen > 0) of object i without waiting. */
+static void submit_one(struct sfs_pool *pool, struct sfs_io *io, uint8_t *buf, uint32_t len, int i,
+		       uint32_t wlen, struct waiter *w)
+{
+	struct sd_req req;
+	memset(io, 0, sizeof(*io));
+	if (wlen > 0) {
+		sd_req_write_obj(&req, sd_data_oid(0x55, (uint32_t)i), 0, wlen, 1);
+		io->wbuf = buf;
+		io->wlen = wlen;
+	} else {
+		sd_req_read_obj(&req, sd_data_oid(0x55, (uint32_t)i), 0, len);
+		io->rbuf = buf;
+		io->rlen = len;
+	}
+	sd_req_encode(&req, io->hdr);
+	io->done = on_done;
+	io->arg = w;
+	sfs_pool_submit(pool, io);
+}
+
+static void wait_all(struct waiter *w)
+{
+	pthread_mutex_lock(&w->mu);
+	while (w->left > 0)
+		pthread_cond_wait(&w->cv, &w->mu);
+	pthread_mutex_unlock(&w->mu);
+}
+
+/* A corked thread's requests stay queued until it uncorks, then leave in one send; a call that
+ * waits uncorks first; 64 KiB gathered go out on their own. */
+static void test_cork(void)
+{
+	struct peer p;
+	peer_start(&p, ANSWER_REVERSED, 1);
+	struct sfs_pool *pool = pool_for(p.port, 1);
+	uint8_t probe[64];
+	struct sfs_io pio;
+	struct sd_req req;
+	memset(&pio, 0, sizeof(pio));
+	sd_req_read_obj(&req, sd_data_oid(0x55, 99), 0, sizeof(probe));
+	sd_req_encode(&req, pio.hdr);
+	pio.rbuf = probe;
+	pio.rlen = sizeof(probe);
+	CHECK(sfs_pool_call(pool, &pio) == 0); /* connected */
+	struct sfs_pool_stats st0, st1;
+	struct sfs_io ios[8];
+	static uint8_t bufs[8][20 << 10];
+	struct waiter w = { .left = 8 };
+	struct sfs_cork cork;
+	pthread_mutex_init(&w.mu, NULL);
+	pthread_cond_init(&w.cv, NULL);
+
+	sfs_pool_stats(pool, &st0);
+	int before = atomic_load(&p.received);
+	sfs_pool_cork(pool, &cork);
+	for (int i = 0; i < 8; i++)
+		submit_one(pool, &ios[i], bufs[i], 512, i, 0, &w);
+	usleep(100 * 1000);
+	CHECK(atomic_load(&p.received) == before); /* nothing sent while corked */
+	pthread_mutex_lock(&w.mu);
+	CHECK(w.left == 8);
+	pthread_mutex_unlock(&w.mu);
+	sfs_pool_uncork(pool);
+	wait_all(&w);
+	sfs_pool_stats(pool, &st1);
+	CHECK(st1.sends - st0.sends == 1); /* eight requests, one sendmsg */
+	for (int i = 0; i < 8; i++) {
+		CHECK(ios[i].err == 0 && ios[i].rsp_len == 512);
+		CHECK(bufs[i][100] == pattern(sd_data_oid(0x55, (uint32_t)i), 0, 100));
+	}
+
+	/* a waiting call while corked: sends what was gathered, then itself (no deadlock) */
+	w.left = 3;
+	sfs_pool_cork(pool, &cork);
+	for (int i = 0; i < 3; i++)
+		submit_one(pool, &ios[i], bufs[i], 512, i, 0, &w);
+	CHECK(sfs_pool_call(pool, &pio) == 0 && pio.result == SD_RES_SUCCESS);
+	wait_all(&w);
+	for (int i = 0; i < 3; i++)
+		CHECK(ios[i].err == 0);
+
+	/* corked writes: once 64 KiB are gathered they are sent without an uncork */
+	w.left = 4;
+	before = atomic_load(&p.received);
+	sfs_pool_cork(pool, &cork);
+	for (int i = 0; i < 4; i++)
+		submit_one(pool, &ios[i], bufs[i], 0, i, 20 << 10, &w);
+	wait_all(&w); /* 4 x 20 KiB > 64 KiB: answered while still corked */
+	CHECK(atomic_load(&p.received) - before == 4);
+	sfs_pool_uncork(pool);
+	sfs_pool_uncork(pool); /* uncorking twice is harmless */
+
+	pthread_cond_destroy(&w.cv);
+	pthread_mutex_destroy(&w.mu);
+	sfs_pool_destroy(pool);
+	peer_stop(&p);
+}
+
 static void test_resend_after_drop(void)
 {
 	struct peer p;
@@ -486,6 +588,8 @@ int main(void)
 	test_out_of_order();
 	fprintf(stderr, "-- test_connection_choice\n");
 	test_connection_choice();
+	fprintf(stderr, "-- test_cork\n");
+	test_cork();
 	fprintf(stderr, "-- test_resend_after_drop\n");
 	test_resend_after_drop();
 	fprintf(stderr, "-- test_malformed_answer\n");
