@@ -29,6 +29,9 @@ import java.util.concurrent.TimeUnit;
  * shared worker pool; workers queue their answers for this connection's writer thread, which
  * sends them as they complete (pipelined requests may be answered out of order, matched by id).
  * A client that stops reading therefore blocks only its own writer, never the workers.
+ * Small reads are the exception: the reader serves and answers them itself, since two thread
+ * hand-offs cost more than the read (a page-cache copy). A client that stops reading then stops
+ * its own reader too, which is the back-pressure it asked for.
  * Malformed framing, a stall inside a message or a stalled reader closes this connection only.
  */
 final class Connection implements Runnable {
@@ -38,7 +41,13 @@ final class Connection implements Runnable {
     private record Outgoing(RequestHeader request, Reply reply, long reserve) {
     }
 
+    /** Reads up to this size are served by the reader thread (see the class comment). */
+    static final int INLINE_READ_MAX = 64 << 10;
+
     private final Socket socket;
+    /** Answers go out under this lock: the writer thread and the reader (inline reads) share the stream. */
+    private final Object outLock = new Object();
+    private OutputStream out;
     private final Sheep sheep;
     private final ExecutorService workers;
     private final MemoryBudget budget;
@@ -87,6 +96,7 @@ final class Connection implements Runnable {
         writer.setDaemon(true);
         try {
             socket.setTcpNoDelay(true);
+            out = new BufferedOutputStream(socket.getOutputStream(), 1 << 16);
             writer.start();
             readLoop(new BufferedInputStream(socket.getInputStream(), 1 << 16));
         } catch (EOFException e) {
@@ -163,6 +173,12 @@ final class Connection implements Runnable {
                 payload = new byte[(int) dl];
                 readFully(in, payload, 0, (int) dl, "payload");
             }
+            if (servedInline(h)) {
+                queued = true; // answerNow releases the reservation
+                // more requests already here: their answers join this one in the buffer
+                answerNow(new Outgoing(h, sheep.handle(h, null), reserve), in.available() < RequestHeader.SIZE);
+                return !socket.isClosed();
+            }
             byte[] p = payload;
             workers.execute(() -> answers.add(new Outgoing(h, sheep.handle(h, p), reserve)));
             queued = true;
@@ -176,14 +192,31 @@ final class Connection implements Runnable {
         }
     }
 
+    private static boolean servedInline(RequestHeader h) {
+        return (h.opcode() == Opcode.READ_OBJ || h.opcode() == Opcode.READ_PEER) && !h.hasPayload()
+                && h.dataLength() <= INLINE_READ_MAX;
+    }
+
+    /** Writes one answer from the calling thread (the reader, for inline reads). */
+    private void answerNow(Outgoing o, boolean flush) {
+        try {
+            synchronized (outLock) {
+                if (!socket.isClosed()) {
+                    writingSince = System.nanoTime();
+                    send(out, o.request(), o.reply(), flush);
+                }
+            }
+        } catch (IOException e) {
+            LOG.debug("{}: response lost: {}", peer, e.toString());
+            close();
+        } finally {
+            writingSince = 0;
+            release(o.reserve());
+        }
+    }
+
     /** Sends answers until the reader is gone and every admitted request has been answered or dropped. */
     private void writeLoop() {
-        OutputStream out;
-        try {
-            out = new BufferedOutputStream(socket.getOutputStream(), 1 << 16);
-        } catch (IOException e) {
-            out = null;
-        }
         while (true) {
             Outgoing o;
             try {
@@ -199,9 +232,11 @@ final class Connection implements Runnable {
                 continue;
             }
             try {
-                if (out != null && !socket.isClosed()) {
-                    writingSince = System.nanoTime();
-                    send(out, o.request(), o.reply(), answers.isEmpty());
+                synchronized (outLock) {
+                    if (!socket.isClosed()) {
+                        writingSince = System.nanoTime();
+                        send(out, o.request(), o.reply(), answers.isEmpty());
+                    }
                 }
             } catch (IOException e) {
                 LOG.debug("{}: response lost: {}", peer, e.toString());
