@@ -4,11 +4,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <unistd.h>
 
 #include <linux/fuse.h> /* struct fuse_in_header: the opcode of a request read */
@@ -115,7 +115,14 @@ static void *worker_main(void *arg)
 	snprintf(name, sizeof(name), "sheepfs-fuse%u", (unsigned)(w - l->w));
 	pthread_setname_np(pthread_self(), name);
 	pthread_setspecific(ctx->worker_key, w);
-	while (become_reader(l, se)) {
+	/* EPOLLEXCLUSIVE: a request wakes one idle reader, as a blocking read would, not all */
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event want = { .events = EPOLLIN | EPOLLEXCLUSIVE };
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fuse_session_fd(se), &want) != 0) {
+		err = errno;
+		fprintf(stderr, "sheepfs: cannot wait for FUSE requests (epoll): %s\n", strerror(err));
+	}
+	while (err == 0 && become_reader(l, se)) {
 		if (w->buf == NULL && (w->buf = sfs_buf_get(ctx->bufs)) == NULL) {
 			stop_reading(l);
 			err = ENOMEM;
@@ -125,11 +132,13 @@ static void *worker_main(void *arg)
 		struct fuse_buf fb = { .mem = w->buf, .size = bufsize };
 		int r;
 		/* reads at most bufsize (see jni_fuse.c); the descriptor is non-blocking: when nothing
-		 * is queued, the requests gathered so far go out before the worker sleeps */
+		 * is queued, the requests gathered so far go out before the worker sleeps. Once
+		 * unmounted the descriptor reports an error and the next read says ENODEV; the timeout
+		 * covers a reader whose wake-up went to another. */
 		while ((r = fuse_session_receive_buf(se, &fb)) == -EAGAIN) {
 			sfs_pool_uncork(ctx->pool);
-			struct pollfd pfd = { .fd = fuse_session_fd(se), .events = POLLIN };
-			poll(&pfd, 1, -1); /* POLLERR once unmounted: the next read says ENODEV */
+			struct epoll_event got;
+			epoll_wait(ep, &got, 1, 1000);
 		}
 		stop_reading(l);
 		if (r == -EINTR)
@@ -148,6 +157,8 @@ static void *worker_main(void *arg)
 		fuse_session_process_buf(se, &fb);
 	}
 	sfs_pool_uncork(ctx->pool);
+	if (ep >= 0)
+		close(ep);
 	pthread_setspecific(ctx->worker_key, NULL);
 	sfs_buf_put(ctx->bufs, w->buf);
 	w->buf = NULL;
@@ -166,7 +177,7 @@ struct sfs_loop *sfs_loop_start(struct sfs_ctx *ctx, unsigned nthreads)
 		return NULL;
 	l->ctx = ctx;
 	l->max = nthreads;
-	/* workers poll before they sleep (see worker_main); libfuse's own loop is not used here */
+	/* workers wait in epoll before they read (see worker_main); libfuse's loop does not run here */
 	int fd = fuse_session_fd(ctx->se);
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0) {
 		free(l);

@@ -4,6 +4,8 @@
  * Why not fuse_session_loop_mt: its workers own their buffers, so a volume write had to copy its
  * 1 MiB of data out before the worker could read the next request. Here a write takes over the
  * buffer its data arrived in (sfs_worker_take) and the worker reads on into a fresh one.
+ * The descriptor is read without blocking: the volume requests of a burst are gathered
+ * (sfs_pool_cork) and go out together once nothing more is queued.
  */
 #ifndef SHEEPFS_FUSE_LOOP_H
 #define SHEEPFS_FUSE_LOOP_H
