@@ -189,6 +189,33 @@ class VolumeIoTest {
         assertEquals(0, st.errors());
     }
 
+    /** Many small reads at once: a FUSE worker sends the requests it finds queued together, in
+     * fewer socket writes than requests, and each reader still gets its own bytes. */
+    @Test
+    void concurrentSmallReadsLeaveInBatches() throws Exception {
+        sheep.create("burst", 16L * MiB, 22, false);
+        attach("burst");
+        byte[] all = random(11, 16 * MiB);
+        write(vol("burst"), 0, all);
+        FuseStats before = session.stats();
+        try (FileChannel ch = FileChannel.open(vol("burst"), StandardOpenOption.READ)) {
+            inParallel(16, id -> {
+                Random r = new Random(id);
+                for (int k = 0; k < 400; k++) {
+                    long off = (long) r.nextInt(16 * MiB / 4096) * 4096;
+                    assertArrayEquals(Arrays.copyOfRange(all, (int) off, (int) off + 4096), readAt(ch, off, 4096),
+                            "reader " + id + " at " + off);
+                }
+            });
+        }
+        FuseStats after = session.stats();
+        long requests = after.requests() - before.requests();
+        long sends = after.sends() - before.sends();
+        assertTrue(requests >= 16 * 400, requests + " requests");
+        assertTrue(sends < requests * 0.9, sends + " sends for " + requests + " requests: no burst went out together");
+        assertEquals(0, after.errors());
+    }
+
     /** A sequential reader is served from readahead, and never sees data older than a write or a
      * discard that completed before its read. */
     @Test
