@@ -17,9 +17,9 @@
 
 #define MAX_RETRIES 8 /* READONLY restarts of one segment before it gives up with EROFS */
 
-/* S_PROBE_ENTRY / S_PROBE_NAME: before creating an object, ask sheep whether another client
+/* S_PROBE / S_PROBE_NAME: before creating an object, ask sheep whether another client
  * allocated it (or deleted the VDI) since our copy of the index was read. */
-enum seg_state { S_READ, S_WRITE, S_CREATE, S_INDEX, S_HYPER, S_PROBE_ENTRY, S_PROBE_NAME };
+enum seg_state { S_READ, S_WRITE, S_CREATE, S_INDEX, S_HYPER, S_PROBE, S_PROBE_NAME };
 
 struct sfs_seg {
 	struct sfs_vreq *r;
@@ -29,6 +29,8 @@ struct sfs_seg {
 	uint8_t state;
 	uint8_t retries;
 	uint8_t entry_le[4];     /* flat index entry being written (or probed) */
+	uint8_t name_le[4];      /* probe: the first bytes of the inode's name */
+	atomic_int probes_left;  /* probe: answers still to come (entry and name go out together) */
 	uint32_t cow;            /* probe: the entry our index had, the object to copy from */
 	unsigned hstep;          /* hyper: next write of upd */
 	struct sfs_seg *wnext;   /* link in an allocation's or the reload's wait list */
@@ -37,6 +39,7 @@ struct sfs_seg {
 	struct sfs_seg *waiters_tail;
 	struct sd_index_update upd;
 	struct sfs_io io;
+	struct sfs_io io2;       /* probe: the name read, beside the entry read on io */
 };
 
 struct hnode {
@@ -565,9 +568,12 @@ static void hyper_enqueue(struct sfs_seg *s)
  * So before every create (rare: once per object) re-read sheep's entry for it; if the object is
  * ours now, adopt it and write in place. Hyper volumes skip the entry probe (the B-tree path
  * would need the root and a leaf re-read): there, objects allocated by other writers since the
- * attach are not detected. Then check the inode still has a name, so that a VDI deleted
- * elsewhere fails the write instead of gaining an orphan object.
+ * attach are not detected. And check the inode still has a name, so that a VDI deleted
+ * elsewhere fails the write instead of gaining an orphan object. Both reads go out at once: a
+ * first write costs one round trip less.
  */
+static void probe_answered(struct sfs_io *io);
+
 static void probe_start(struct sfs_seg *s, uint32_t vid, uint32_t cur)
 {
 	struct sfs_vol *v = s->r->vol;
@@ -575,48 +581,31 @@ static void probe_start(struct sfs_seg *s, uint32_t vid, uint32_t cur)
 	s->vid = vid;
 	s->cow = cur;
 	memset(s->entry_le, 0, sizeof(s->entry_le));
+	memset(s->name_le, 0, sizeof(s->name_le));
+	atomic_fetch_add(&v->st->probes, 1);
 	if (v->hyper) {
 		s->state = S_PROBE_NAME;
 		sd_req_read_obj(&req, sd_inode_oid(vid), SD_INODE_NAME_OFF, 4);
-	} else {
-		s->state = S_PROBE_ENTRY;
-		sd_req_read_obj(&req, sd_inode_oid(vid), SD_INODE_DATA_VDI_ID_OFF + 4 * s->idx, 4);
+		seg_submit(s, &req, NULL, 0, s->name_le, 4);
+		return;
 	}
-	atomic_fetch_add(&v->st->probes, 1);
-	seg_submit(s, &req, NULL, 0, s->entry_le, 4);
+	s->state = S_PROBE;
+	atomic_store(&s->probes_left, 2);
+	sd_req_read_obj(&req, sd_inode_oid(vid), SD_INODE_DATA_VDI_ID_OFF + 4 * s->idx, 4);
+	io_prepare(&s->io, &req, NULL, 0, s->entry_le, 4);
+	sd_req_read_obj(&req, sd_inode_oid(vid), SD_INODE_NAME_OFF, 4);
+	io_prepare(&s->io2, &req, NULL, 0, s->name_le, 4);
+	s->io.done = s->io2.done = probe_answered;
+	s->io.arg = s->io2.arg = s;
+	sfs_pool_submit(v->pool, &s->io);
+	sfs_pool_submit(v->pool, &s->io2);
 }
 
-static void on_probed(struct sfs_seg *s, uint32_t res)
+/* Refuses the write if the VDI lost its name (deleted elsewhere); else creates the object. */
+static void create_unless_deleted(struct sfs_seg *s)
 {
 	struct sfs_vol *v = s->r->vol;
-	if (res != SD_RES_SUCCESS) {
-		vlog(v, s, "index probe before allocation", res, 0);
-		alloc_release(s);
-		seg_done(s, EIO);
-		return;
-	}
-	if (s->state == S_PROBE_ENTRY) {
-		uint32_t remote = sd_le32(s->entry_le);
-		if (remote == s->vid) {
-			/* allocated by another client meanwhile: ours, so write in place */
-			uint32_t cur = s->cow;
-			if (atomic_compare_exchange_strong(&v->index[s->idx], &cur, remote) && s->cow == 0)
-				atomic_fetch_add(&v->allocated, 1);
-			atomic_fetch_add(&v->st->adopted, 1);
-			alloc_release(s);
-			send_write(s, remote);
-			return;
-		}
-		if (remote != 0)
-			s->cow = remote; /* copy from whatever sheep's index names now */
-		struct sd_req req;
-		s->state = S_PROBE_NAME;
-		memset(s->entry_le, 0, sizeof(s->entry_le));
-		sd_req_read_obj(&req, sd_inode_oid(s->vid), SD_INODE_NAME_OFF, 4);
-		seg_submit(s, &req, NULL, 0, s->entry_le, 4);
-		return;
-	}
-	if (s->entry_le[0] == 0) {
+	if (s->name_le[0] == 0) {
 		fprintf(stderr, "sheepfs: vdi %s (%06" PRIx32 "): the VDI was deleted by another client; "
 			"write refused (detach the volume)\n", v->name, s->vid);
 		atomic_fetch_add(&v->st->errors, 1);
@@ -625,6 +614,49 @@ static void on_probed(struct sfs_seg *s, uint32_t res)
 		return;
 	}
 	send_create(s, s->vid, s->cow);
+}
+
+/* Hyper volumes: the name probe alone. */
+static void on_name_probed(struct sfs_seg *s, uint32_t res)
+{
+	if (res != SD_RES_SUCCESS) {
+		vlog(s->r->vol, s, "index probe before allocation", res, 0);
+		alloc_release(s);
+		seg_done(s, EIO);
+		return;
+	}
+	create_unless_deleted(s);
+}
+
+/* Flat volumes: runs once both probes have answered. */
+static void probe_answered(struct sfs_io *io)
+{
+	struct sfs_seg *s = io->arg;
+	if (atomic_fetch_sub(&s->probes_left, 1) != 1)
+		return;
+	struct sfs_vol *v = s->r->vol;
+	int err = s->io.err ? s->io.err : s->io2.err;
+	uint32_t res = s->io.result != SD_RES_SUCCESS ? s->io.result : s->io2.result;
+	if (err || res != SD_RES_SUCCESS) {
+		vlog(v, s, "index probe before allocation", err ? 0 : res, err);
+		alloc_release(s);
+		seg_done(s, EIO);
+		return;
+	}
+	uint32_t remote = sd_le32(s->entry_le);
+	if (remote == s->vid) {
+		/* allocated by another client meanwhile: ours, so write in place */
+		uint32_t cur = s->cow;
+		if (atomic_compare_exchange_strong(&v->index[s->idx], &cur, remote) && s->cow == 0)
+			atomic_fetch_add(&v->allocated, 1);
+		atomic_fetch_add(&v->st->adopted, 1);
+		alloc_release(s);
+		send_write(s, remote);
+		return;
+	}
+	if (remote != 0)
+		s->cow = remote; /* copy from whatever sheep's index names now */
+	create_unless_deleted(s);
 }
 
 static void seg_write_start(struct sfs_seg *s)
@@ -752,9 +784,10 @@ static void io_done(struct sfs_io *io)
 			seg_done(s, 0);
 		}
 		return;
-	case S_PROBE_ENTRY:
+	case S_PROBE: /* answered through probe_answered */
+		return;
 	case S_PROBE_NAME:
-		on_probed(s, res);
+		on_name_probed(s, res);
 		return;
 	case S_HYPER:
 		if (res != SD_RES_SUCCESS) {

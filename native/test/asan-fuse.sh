@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The FUSE loop, the volume engine and readahead under AddressSanitizer + UBSan, on real mounts:
-# runs the Java tests that drive them (VolumeIoTest, FuseMountTest) with the sanitized build of the
-# shim (java/sheepfs/target/native-asan, made by `mvn verify`) loaded into the test JVM. ctest
-# covers the parts that run without libfuse; these paths need a kernel mount and a JVM.
-# Any sanitizer report fails the run. Usage: bash native/test/asan-fuse.sh (after mvn verify).
+# runs the Java tests that drive them (VolumeIoTest, FuseMountTest, VolumeCoherenceTest) with the
+# sanitized build of the shim (java/sheepfs/target/native-asan, made by `mvn verify`) loaded into
+# the test JVM. ctest covers the parts that run without libfuse; these paths need a kernel mount
+# and a JVM. Any sanitizer report fails the run. Usage: bash native/test/asan-fuse.sh (after mvn verify).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 so=java/sheepfs/target/native-asan/libsheepfs_native.so
@@ -17,7 +17,7 @@ asan="$(gcc -print-file-name=libasan.so)" ubsan="$(gcc -print-file-name=libubsan
 export ASAN_OPTIONS="detect_leaks=0:handle_segv=0:allow_user_segv_handler=1:log_path=$logs/asan"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$logs/ubsan"
 status=0
-LD_PRELOAD="$asan:$ubsan" mvn -B -o -q -pl java/sheepfs surefire:test -Dtest='VolumeIoTest,FuseMountTest' \
+LD_PRELOAD="$asan:$ubsan" mvn -B -o -q -pl java/sheepfs surefire:test -Dtest='VolumeIoTest,FuseMountTest,VolumeCoherenceTest' \
   "-Dsurefire.argLine=-Dsheepfs.native.path=$logs/libsheepfs_native.so" || status=$?
 if compgen -G "$logs/[au]*san*" >/dev/null; then
   cat "$logs"/[au]*san* >&2
@@ -25,5 +25,5 @@ if compgen -G "$logs/[au]*san*" >/dev/null; then
   exit 1
 fi
 [ $status = 0 ] || { echo "asan-fuse: tests failed (status $status)" >&2; exit $status; }
-grep -h "Tests run" java/sheepfs/target/surefire-reports/io.sheepfs.nativeio.{VolumeIoTest,FuseMountTest}.txt
+grep -h "Tests run" java/sheepfs/target/surefire-reports/io.sheepfs.nativeio.{VolumeIoTest,FuseMountTest,VolumeCoherenceTest}.txt
 echo "asan-fuse: no sanitizer reports"
