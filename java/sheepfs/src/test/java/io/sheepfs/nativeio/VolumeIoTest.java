@@ -80,6 +80,16 @@ class VolumeIoTest {
         return session.attachVolume(ino, name, 0);
     }
 
+    /** A new VDI of {@code size} bytes (4 MiB objects), attached, its first {@code len} bytes random
+     * from {@code seed}: returns them. */
+    byte[] attachedWithData(String name, long size, long seed, int len) throws IOException {
+        sheep.create(name, size, 22, false);
+        attach(name);
+        byte[] data = random(seed, len);
+        write(vol(name), 0, data);
+        return data;
+    }
+
     Path vol(String name) {
         return mnt.resolve("volume").resolve(name);
     }
@@ -193,10 +203,7 @@ class VolumeIoTest {
      * fewer socket writes than requests, and each reader still gets its own bytes. */
     @Test
     void concurrentSmallReadsLeaveInBatches() throws Exception {
-        sheep.create("burst", 16L * MiB, 22, false);
-        attach("burst");
-        byte[] all = random(11, 16 * MiB);
-        write(vol("burst"), 0, all);
+        byte[] all = attachedWithData("burst", 16L * MiB, 11, 16 * MiB);
         FuseStats before = session.stats();
         try (FileChannel ch = FileChannel.open(vol("burst"), StandardOpenOption.READ)) {
             inParallel(16, id -> {
@@ -220,10 +227,7 @@ class VolumeIoTest {
      * discard that completed before its read. */
     @Test
     void readaheadServesSequentialReadsAndNeverStaleData() throws Exception {
-        sheep.create("ra", 64L * MiB, 22, false);
-        attach("ra");
-        byte[] old = random(7, 24 * MiB);
-        write(vol("ra"), 0, old);
+        byte[] old = attachedWithData("ra", 64L * MiB, 7, 24 * MiB);
         try (FileChannel r = FileChannel.open(vol("ra"), StandardOpenOption.READ);
              FileChannel w = FileChannel.open(vol("ra"), StandardOpenOption.WRITE)) {
             for (int i = 0; i < 6; i++) {
