@@ -77,7 +77,6 @@ struct sfs_pool {
 	struct sfs_conn conn[];
 };
 
-
 static uint64_t now_ms(void)
 {
 	struct timespec ts;

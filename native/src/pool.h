@@ -2,10 +2,11 @@
  *
  * A pool has a fixed number of TCP connections. Any thread may submit a request; it is tagged
  * with an id (slot + generation), sent at once with a non-blocking send by the submitting thread
- * (or, when the socket is full, by the connection's I/O thread), and completed by the I/O thread
- * that reads its response: responses may come back in any order. The completion callback runs on
- * that I/O thread, must not block, and may submit more requests. No lock is held across a socket
- * call (send/recv/connect happen outside every mutex).
+ * (a corked thread sends its batch when it uncorks; when the socket is full, the connection's I/O
+ * thread sends), and completed by the I/O thread that reads its response: responses may come
+ * back in any order. The completion callback runs on that I/O thread, must not block, and may
+ * submit more requests. No lock is held across a socket call (send/recv/connect happen outside
+ * every mutex).
  *
  * A socket error or a malformed response closes that connection; the requests it had in flight
  * are sent again on a fresh connection (to the next gateway if the current one refuses) up to a
