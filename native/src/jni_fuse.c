@@ -5,7 +5,7 @@
  * workers are native threads that attach to the JVM once, as daemons, the first time they make an
  * upcall (their JNIEnv lives in a pthread key whose destructor detaches them at thread exit).
  * libfuse installs no signal handlers: the JVM owns the signals, and Java stops the loop by
- * unmounting (a worker blocked in read(/dev/fuse) wakes only when the connection goes). */
+ * unmounting (a worker waiting for /dev/fuse wakes only when the connection goes). */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
