@@ -27,8 +27,9 @@ struct sfs_cfg {
 	int max_write;       /* bytes per FUSE write (max 1 MiB) */
 	int uid, gid;        /* owner of every file; -1 = the process's */
 	int parallel_dw;     /* FOPEN_PARALLEL_DIRECT_WRITES on direct-I/O volume opens */
+	int readers;         /* workers reading /dev/fuse at once; 0: one per 4 CPUs */
 };
-#define SFS_CFG_INTS 11
+#define SFS_CFG_INTS 12
 
 /* A volume attached under a FUSE inode number chosen by Java. Referenced by the table (until
  * detached) and by every open handle: a detach is lazy, handles keep working until released. */
@@ -72,6 +73,7 @@ struct sfs_ctx {
 	struct sfs_vt_entry *vt[SFS_VT_BUCKETS];
 
 	atomic_ullong upcalls, upcall_errors;
+	atomic_uint readers_peak; /* most FUSE workers reading at once (fuse_loop.c) */
 };
 
 /* fuse_ops.c */

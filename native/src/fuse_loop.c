@@ -90,8 +90,8 @@ static bool become_reader(struct sfs_loop *l, struct fuse_session *se)
 		l->parked--;
 	}
 	bool ok = l->ended == 0 && !fuse_session_exited(se);
-	if (ok)
-		l->readers++;
+	if (ok && ++l->readers > atomic_load_explicit(&l->ctx->readers_peak, memory_order_relaxed))
+		atomic_store_explicit(&l->ctx->readers_peak, l->readers, memory_order_relaxed); /* under l->mu */
 	pthread_mutex_unlock(&l->mu);
 	return ok;
 }
@@ -168,7 +168,7 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-struct sfs_loop *sfs_loop_start(struct sfs_ctx *ctx, unsigned nthreads)
+struct sfs_loop *sfs_loop_start(struct sfs_ctx *ctx, unsigned nthreads, unsigned max_readers)
 {
 	if (nthreads == 0)
 		nthreads = 1;
@@ -184,7 +184,7 @@ struct sfs_loop *sfs_loop_start(struct sfs_ctx *ctx, unsigned nthreads)
 		return NULL;
 	}
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	l->max_readers = cpus > 4 ? (unsigned)(cpus + 3) / 4 : 1; /* a reader per 4 CPUs */
+	l->max_readers = max_readers ? max_readers : cpus > 4 ? (unsigned)(cpus + 3) / 4 : 1; /* a reader per 4 CPUs */
 	if (l->max_readers > nthreads)
 		l->max_readers = nthreads;
 	pthread_mutex_init(&l->mu, NULL);

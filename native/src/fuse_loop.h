@@ -14,8 +14,9 @@
 struct sfs_ctx;
 struct sfs_loop;
 
-/* Starts nthreads workers. NULL (errno set) on failure. */
-struct sfs_loop *sfs_loop_start(struct sfs_ctx *ctx, unsigned nthreads);
+/* Starts the workers (at most nthreads, at most max_readers of them reading at once; 0: one per
+ * 4 CPUs). NULL (errno set) on failure. */
+struct sfs_loop *sfs_loop_start(struct sfs_ctx *ctx, unsigned nthreads, unsigned max_readers);
 /* Waits until the first worker ends (the kernel connection is gone, or an error); returns 0 or
  * the errno that ended it. The others end once the connection is gone: unmount first if needed. */
 int sfs_loop_wait(struct sfs_loop *l);

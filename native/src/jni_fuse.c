@@ -214,7 +214,7 @@ static jlong n_create(JNIEnv *env, jclass cls, jobject callbacks, jstring jmnt, 
 		return 0;
 	}
 	(*env)->GetIntArrayRegion(env, jcfg, 0, SFS_CFG_INTS, cfg);
-	ctx->cfg = (struct sfs_cfg){ cfg[0], cfg[1], cfg[2], cfg[3], cfg[4], cfg[5], cfg[6], cfg[7], cfg[8], cfg[9], cfg[10] };
+	ctx->cfg = (struct sfs_cfg){ cfg[0], cfg[1], cfg[2], cfg[3], cfg[4], cfg[5], cfg[6], cfg[7], cfg[8], cfg[9], cfg[10], cfg[11] };
 	if (ctx->cfg.uid < 0)
 		ctx->cfg.uid = (int)getuid();
 	if (ctx->cfg.gid < 0)
@@ -337,7 +337,7 @@ static jint n_run(JNIEnv *env, jclass cls, jlong h)
 		r = fuse_session_loop_mt(ctx->se, lc);
 		fuse_loop_cfg_destroy(lc);
 	} else {
-		loop = sfs_loop_start(ctx, threads);
+		loop = sfs_loop_start(ctx, threads, ctx->cfg.readers > 0 ? (unsigned)ctx->cfg.readers : 0);
 		r = loop ? sfs_loop_wait(loop) : errno;
 	}
 	atomic_store(&ctx->loop_done, true);
@@ -520,7 +520,7 @@ static jlongArray n_stats(JNIEnv *env, jclass cls, jlong h)
 		(jlong)atomic_load(&s->writes_peak), (jlong)atomic_load(&s->discards), (jlong)ps.timeouts,
 		(jlong)atomic_load(&s->probes), (jlong)atomic_load(&s->adopted),
 		(jlong)atomic_load(&s->zero_copy_bytes), (jlong)atomic_load(&s->ra_hits), (jlong)atomic_load(&s->ra_bytes),
-		(jlong)ps.sends,
+		(jlong)ps.sends, (jlong)atomic_load(&ctx->readers_peak),
 	};
 	jsize n = (jsize)(sizeof(a) / sizeof(a[0]));
 	jlongArray r = (*env)->NewLongArray(env, n);

@@ -38,14 +38,15 @@ public final class FuseSession implements AutoCloseable {
      * @param gid            group shown for every file (-1 = the process's gid)
      * @param parallelDirectWrites open volumes with FOPEN_PARALLEL_DIRECT_WRITES (direct I/O mode), so the
      *                       kernel does not serialize writers of one file
+     * @param readers        workers reading /dev/fuse at once (0: one per 4 CPUs; the others park)
      */
     public record Options(int maxThreads, boolean cloneFd, int maxBackground, int connections, int maxPiece,
                           boolean writebackCache, boolean ioFlusher, int maxWrite, List<String> mountOptions,
-                          int uid, int gid, boolean parallelDirectWrites) {
+                          int uid, int gid, boolean parallelDirectWrites, int readers) {
         public Options {
             mountOptions = List.copyOf(mountOptions);
             if (maxThreads < 1 || maxBackground < 1 || connections < 1 || maxPiece < 0 || maxWrite < 4096
-                    || uid < -1 || gid < -1) {
+                    || uid < -1 || gid < -1 || readers < 0) {
                 throw new IllegalArgumentException("bad FUSE options");
             }
         }
@@ -58,43 +59,48 @@ public final class FuseSession implements AutoCloseable {
         public static Options defaults() {
             int cpus = Runtime.getRuntime().availableProcessors();
             return new Options(Math.max(8, 4 * cpus), false, 64, Math.max(2, cpus), DEFAULT_PIECE, false, true, 1 << 20,
-                    List.of("fsname=sheepfs", "subtype=sheepfs", "auto_unmount", "default_permissions"), -1, -1, true);
+                    List.of("fsname=sheepfs", "subtype=sheepfs", "auto_unmount", "default_permissions"), -1, -1, true, 0);
         }
 
         public Options withMountOptions(List<String> opts) {
             return new Options(maxThreads, cloneFd, maxBackground, connections, maxPiece, writebackCache, ioFlusher,
-                    maxWrite, opts, uid, gid, parallelDirectWrites);
+                    maxWrite, opts, uid, gid, parallelDirectWrites, readers);
         }
 
         public Options withThreads(int threads, boolean clone) {
             return new Options(threads, clone, maxBackground, connections, maxPiece, writebackCache, ioFlusher,
-                    maxWrite, mountOptions, uid, gid, parallelDirectWrites);
+                    maxWrite, mountOptions, uid, gid, parallelDirectWrites, readers);
         }
 
         public Options withConnections(int n, int piece) {
             return new Options(maxThreads, cloneFd, maxBackground, n, piece, writebackCache, ioFlusher, maxWrite,
-                    mountOptions, uid, gid, parallelDirectWrites);
+                    mountOptions, uid, gid, parallelDirectWrites, readers);
         }
 
         public Options withWritebackCache(boolean on) {
             return new Options(maxThreads, cloneFd, maxBackground, connections, maxPiece, on, ioFlusher, maxWrite,
-                    mountOptions, uid, gid, parallelDirectWrites);
+                    mountOptions, uid, gid, parallelDirectWrites, readers);
         }
 
         public Options withParallelDirectWrites(boolean on) {
             return new Options(maxThreads, cloneFd, maxBackground, connections, maxPiece, writebackCache, ioFlusher,
-                    maxWrite, mountOptions, uid, gid, on);
+                    maxWrite, mountOptions, uid, gid, on, readers);
+        }
+
+        public Options withReaders(int n) {
+            return new Options(maxThreads, cloneFd, maxBackground, connections, maxPiece, writebackCache, ioFlusher,
+                    maxWrite, mountOptions, uid, gid, parallelDirectWrites, n);
         }
 
         /** Owner and group of every file in the mount (-1 keeps the process's own). */
         public Options withOwner(int newUid, int newGid) {
             return new Options(maxThreads, cloneFd, maxBackground, connections, maxPiece, writebackCache, ioFlusher,
-                    maxWrite, mountOptions, newUid, newGid, parallelDirectWrites);
+                    maxWrite, mountOptions, newUid, newGid, parallelDirectWrites, readers);
         }
 
         int[] toNative() {
             return new int[] {maxThreads, cloneFd ? 1 : 0, maxBackground, connections, maxPiece,
-                writebackCache ? 1 : 0, ioFlusher ? 1 : 0, maxWrite, uid, gid, parallelDirectWrites ? 1 : 0};
+                writebackCache ? 1 : 0, ioFlusher ? 1 : 0, maxWrite, uid, gid, parallelDirectWrites ? 1 : 0, readers};
         }
 
         String[] fuseArgs() {

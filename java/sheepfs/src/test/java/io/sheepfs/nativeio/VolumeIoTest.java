@@ -223,6 +223,54 @@ class VolumeIoTest {
         assertEquals(0, after.errors());
     }
 
+    /** Several workers read /dev/fuse at once (machines with more than 4 CPUs get one per 4; here
+     * the option forces 4): while upcalls block some of them, the others keep volume reads and
+     * writes going, and every reader and writer still gets its own bytes. */
+    @Test
+    void severalReadersServeVolumeIoWhileUpcallsBlock() throws Exception {
+        tearDown();
+        start(false, FuseSession.Options.defaults().withReaders(4));
+        long peak = readersUnderMixedLoad();
+        assertTrue(peak > 1 && peak <= 4, "workers reading at once: " + peak + " (1 to 4 expected, more than 1)");
+    }
+
+    /** The control: with one reader at most, the peak the test above asserts cannot happen. */
+    @Test
+    void oneReaderAtMostWhenTheOptionSaysOne() throws Exception {
+        tearDown();
+        start(false, FuseSession.Options.defaults().withReaders(1));
+        assertEquals(1, readersUnderMixedLoad());
+    }
+
+    /** 4 random 4 KiB readers, 2 writers of their own 1 MiB regions (read back) and 4 threads
+     * reading the pseudo file (an upcall each open and read): returns FuseStats.readersPeak. */
+    private long readersUnderMixedLoad() throws Exception {
+        byte[] all = attachedWithData("mixed", 32L * MiB, 12, 16 * MiB);
+        try (FileChannel ch = FileChannel.open(vol("mixed"), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            inParallel(10, id -> {
+                Random r = new Random(id);
+                for (int k = 0; k < 150; k++) {
+                    if (id < 4) {
+                        long off = (long) r.nextInt(16 * MiB / 4096) * 4096;
+                        assertArrayEquals(Arrays.copyOfRange(all, (int) off, (int) off + 4096), readAt(ch, off, 4096),
+                                "reader " + id + " at " + off);
+                    } else if (id < 6) {
+                        long off = 16L * MiB + (id - 4) * 8L * MiB + (long) r.nextInt(8) * MiB;
+                        byte[] d = random(1000L * id + k, 64 * 1024);
+                        writeAt(ch, off, d);
+                        assertArrayEquals(d, readAt(ch, off, d.length), "writer " + id + " at " + off);
+                    } else {
+                        assertEquals("", Files.readString(mnt.resolve("hello")));
+                    }
+                }
+            });
+        }
+        FuseStats st = session.stats();
+        assertEquals(0, st.errors());
+        assertTrue(st.upcalls() >= 4 * 150, st.upcalls() + " upcalls");
+        return st.readersPeak();
+    }
+
     /** A sequential reader is served from readahead, and never sees data older than a write or a
      * discard that completed before its read. */
     @Test
