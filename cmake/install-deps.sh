@@ -3,7 +3,7 @@
 # Idempotent: installs only what is missing.
 set -euo pipefail
 pkgs=(openjdk-17-jdk-headless maven cmake gcc make pkg-config libfuse3-dev fuse3 clang libclang-rt-14-dev
-      e2fsprogs util-linux fio kmod strace python3)
+      e2fsprogs util-linux fio kmod strace python3 iproute2 bsdextrautils) # the last two: ss, column (bench/)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
