@@ -326,7 +326,10 @@ void sfs_pool_submit(struct sfs_pool *p, struct sfs_io *io)
 		}
 	}
 	struct sfs_conn *c = &p->conn[i];
-	atomic_fetch_add_explicit(&c->load, io_cost(io), memory_order_relaxed);
+	/* io belongs to the connection once queued: another thread's send round may send it and
+	 * the I/O thread complete (and free) it before this function returns */
+	unsigned long long cost = io_cost(io);
+	atomic_fetch_add_explicit(&c->load, cost, memory_order_relaxed);
 	io->conn = c;
 	io->err = 0;
 	io->result = 0;
@@ -353,7 +356,7 @@ void sfs_pool_submit(struct sfs_pool *p, struct sfs_io *io)
 	pthread_mutex_unlock(&c->mu);
 	if (corked) {
 		ck->dirty |= 1ull << i;
-		ck->bytes += (uint32_t)(io_cost(io) < CORK_BYTES ? io_cost(io) : CORK_BYTES);
+		ck->bytes += (uint32_t)(cost < CORK_BYTES ? cost : CORK_BYTES);
 		if (ck->bytes >= CORK_BYTES)
 			cork_flush(p, ck);
 	}
