@@ -76,14 +76,20 @@ static void worker_ended(struct sfs_loop *l, int err)
  * beyond max_readers park; one about to block (an upcall, a blocking call to sheep) hands the
  * reading over first (sfs_worker_may_block), so the mount never waits for it.
  */
+/* With l->mu held. */
+static bool must_park(const struct sfs_loop *l, struct fuse_session *se)
+{
+	return l->readers >= l->max_readers && l->ended == 0 && !fuse_session_exited(se);
+}
+
 static bool become_reader(struct sfs_loop *l, struct fuse_session *se)
 {
 	pthread_mutex_lock(&l->mu);
-	while (l->readers >= l->max_readers && l->ended == 0 && !fuse_session_exited(se)) {
+	while (must_park(l, se)) {
 		pthread_mutex_unlock(&l->mu);
 		sfs_pool_uncork(l->ctx->pool); /* parking: send what this worker gathered first */
 		pthread_mutex_lock(&l->mu);
-		if (l->readers < l->max_readers || l->ended > 0 || fuse_session_exited(se))
+		if (!must_park(l, se))
 			break;
 		l->parked++;
 		pthread_cond_wait(&l->park, &l->mu);
@@ -179,7 +185,8 @@ struct sfs_loop *sfs_loop_start(struct sfs_ctx *ctx, unsigned nthreads, unsigned
 	l->max = nthreads;
 	/* workers wait in epoll before they read (see worker_main); libfuse's loop does not run here */
 	int fd = fuse_session_fd(ctx->se);
-	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0) {
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0) {
 		free(l);
 		return NULL;
 	}

@@ -353,13 +353,20 @@ static void seg_done(struct sfs_seg *s, int err)
 	}
 }
 
+/* Submits req on io (s->io, or s->io2 for the second probe), completed through done. */
+static void seg_submit_on(struct sfs_seg *s, struct sfs_io *io, void (*done)(struct sfs_io *),
+			  const struct sd_req *req, const void *wbuf, uint32_t wlen, void *rbuf, uint32_t rlen)
+{
+	io_prepare(io, req, wbuf, wlen, rbuf, rlen);
+	io->done = done;
+	io->arg = s;
+	sfs_pool_submit(s->r->vol->pool, io);
+}
+
 static void seg_submit(struct sfs_seg *s, const struct sd_req *req, const void *wbuf, uint32_t wlen,
 		       void *rbuf, uint32_t rlen)
 {
-	io_prepare(&s->io, req, wbuf, wlen, rbuf, rlen);
-	s->io.done = io_done;
-	s->io.arg = s;
-	sfs_pool_submit(s->r->vol->pool, &s->io);
+	seg_submit_on(s, &s->io, io_done, req, wbuf, wlen, rbuf, rlen);
 }
 
 static void seg_read_start(struct sfs_seg *s)
@@ -592,13 +599,9 @@ static void probe_start(struct sfs_seg *s, uint32_t vid, uint32_t cur)
 	s->state = S_PROBE;
 	atomic_store(&s->probes_left, 2);
 	sd_req_read_obj(&req, sd_inode_oid(vid), SD_INODE_DATA_VDI_ID_OFF + 4 * s->idx, 4);
-	io_prepare(&s->io, &req, NULL, 0, s->entry_le, 4);
+	seg_submit_on(s, &s->io, probe_answered, &req, NULL, 0, s->entry_le, 4);
 	sd_req_read_obj(&req, sd_inode_oid(vid), SD_INODE_NAME_OFF, 4);
-	io_prepare(&s->io2, &req, NULL, 0, s->name_le, 4);
-	s->io.done = s->io2.done = probe_answered;
-	s->io.arg = s->io2.arg = s;
-	sfs_pool_submit(v->pool, &s->io);
-	sfs_pool_submit(v->pool, &s->io2);
+	seg_submit_on(s, &s->io2, probe_answered, &req, NULL, 0, s->name_le, 4);
 }
 
 /* Refuses the write if the VDI lost its name (deleted elsewhere); else creates the object. */
