@@ -2,7 +2,7 @@
 # Installs what building, testing and mounting sheepfs need on Debian 12 (run as root).
 # Idempotent: installs only what is missing.
 set -euo pipefail
-pkgs=(openjdk-17-jdk-headless maven cmake gcc make pkg-config libfuse3-dev fuse3 clang libclang-rt-14-dev
+pkgs=(openjdk-17-jdk-headless maven cmake gcc make pkg-config libfuse3-dev liburing-dev fuse3 clang libclang-rt-14-dev
       e2fsprogs util-linux fio kmod strace python3 iproute2 bsdextrautils) # the last two: ss, column (bench/)
 missing=()
 for p in "${pkgs[@]}"; do

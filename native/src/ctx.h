@@ -9,6 +9,7 @@
 #include <fuse_lowlevel.h>
 
 #include "bufpool.h"
+#include "fuse_uring.h"
 #include "pool.h"
 #include "readahead.h"
 #include "volume.h"
@@ -28,8 +29,9 @@ struct sfs_cfg {
 	int uid, gid;        /* owner of every file; -1 = the process's */
 	int parallel_dw;     /* FOPEN_PARALLEL_DIRECT_WRITES on direct-I/O volume opens */
 	int readers;         /* workers reading /dev/fuse at once; 0: one per 4 CPUs */
+	int uring_depth;     /* FUSE over io_uring with this many entries per CPU; 0: /dev/fuse only */
 };
-#define SFS_CFG_INTS 12
+#define SFS_CFG_INTS 13
 
 /* A volume attached under a FUSE inode number chosen by Java. Referenced by the table (until
  * detached) and by every open handle: a detach is lazy, handles keep working until released. */
@@ -74,6 +76,7 @@ struct sfs_ctx {
 
 	atomic_ullong upcalls, upcall_errors;
 	atomic_uint readers_peak; /* most FUSE workers reading at once (fuse_loop.c) */
+	struct sfs_uring *uring;  /* FUSE over io_uring (fuse_uring.c), or NULL */
 };
 
 /* fuse_ops.c */

@@ -156,6 +156,8 @@ static void *worker_main(void *arg)
 		/* volume reads and writes never wait: their sends are gathered (see sfs_pool_cork);
 		 * anything else may, so it starts with nothing of ours unsent */
 		uint32_t op = ((const struct fuse_in_header *)fb.mem)->opcode;
+		if (op == FUSE_INIT)
+			sfs_uring_saw_request(ctx->uring, fb.mem, (size_t)r);
 		if (op == FUSE_READ || op == FUSE_WRITE)
 			sfs_pool_cork(ctx->pool, &w->cork);
 		else

@@ -145,6 +145,7 @@ static void ctx_free(JNIEnv *env, struct sfs_ctx *ctx)
 	}
 	if (ctx->se)
 		fuse_session_destroy(ctx->se);
+	sfs_uring_destroy(ctx->uring); /* replies went through its hook until the session was gone */
 	if (ctx->cb)
 		(*env)->DeleteGlobalRef(env, ctx->cb);
 	if (ctx->de_class)
@@ -214,7 +215,7 @@ static jlong n_create(JNIEnv *env, jclass cls, jobject callbacks, jstring jmnt, 
 		return 0;
 	}
 	(*env)->GetIntArrayRegion(env, jcfg, 0, SFS_CFG_INTS, cfg);
-	ctx->cfg = (struct sfs_cfg){ cfg[0], cfg[1], cfg[2], cfg[3], cfg[4], cfg[5], cfg[6], cfg[7], cfg[8], cfg[9], cfg[10], cfg[11] };
+	ctx->cfg = (struct sfs_cfg){ cfg[0], cfg[1], cfg[2], cfg[3], cfg[4], cfg[5], cfg[6], cfg[7], cfg[8], cfg[9], cfg[10], cfg[11], cfg[12] };
 	if (ctx->cfg.uid < 0)
 		ctx->cfg.uid = (int)getuid();
 	if (ctx->cfg.gid < 0)
@@ -258,6 +259,7 @@ static jlong n_create(JNIEnv *env, jclass cls, jobject callbacks, jstring jmnt, 
 	struct sfs_pool_cfg pc = {
 		.connections = ctx->cfg.connections > 0 ? (unsigned)ctx->cfg.connections : 4,
 		.io_flusher = ctx->cfg.io_flusher != 0,
+		.pin_threads = ctx->cfg.uring_depth > 0,
 		.connect_retries = 5, /* 100+200+400+800+1600 ms: rides out a sheep restart */
 		.request_timeout_ms = 60000, /* then reconnect and resend; 3 attempts, then EIO */
 	};
@@ -307,6 +309,8 @@ static jlong n_create(JNIEnv *env, jclass cls, jobject callbacks, jstring jmnt, 
 		return 0;
 	}
 	atomic_store(&ctx->mounted, true);
+	if (ctx->cfg.uring_depth > 0 && (ctx->uring = sfs_uring_create(ctx, (unsigned)ctx->cfg.uring_depth)) == NULL)
+		fprintf(stderr, "sheepfs: serving through /dev/fuse only\n");
 	return (jlong)(uintptr_t)ctx;
 }
 
@@ -356,6 +360,7 @@ static jint n_run(JNIEnv *env, jclass cls, jlong h)
 	}
 	if (loop)
 		sfs_loop_join(loop); /* the connection is gone now: every worker reads ENODEV */
+	sfs_uring_stop(ctx->uring);
 	return r < 0 ? -r : r;
 }
 
@@ -507,6 +512,8 @@ static jlongArray n_stats(JNIEnv *env, jclass cls, jlong h)
 	struct sfs_stats *s = &ctx->stats;
 	struct sfs_pool_stats ps;
 	sfs_pool_stats(ctx->pool, &ps);
+	struct sfs_uring_stats us;
+	sfs_uring_stats(ctx->uring, &us);
 	jlong a[] = {
 		(jlong)atomic_load(&s->reads), (jlong)atomic_load(&s->writes),
 		(jlong)atomic_load(&s->read_bytes), (jlong)atomic_load(&s->write_bytes),
@@ -521,6 +528,7 @@ static jlongArray n_stats(JNIEnv *env, jclass cls, jlong h)
 		(jlong)atomic_load(&s->probes), (jlong)atomic_load(&s->adopted),
 		(jlong)atomic_load(&s->zero_copy_bytes), (jlong)atomic_load(&s->ra_hits), (jlong)atomic_load(&s->ra_bytes),
 		(jlong)ps.sends, (jlong)atomic_load(&ctx->readers_peak),
+		(jlong)us.requests, (jlong)us.queues,
 	};
 	jsize n = (jsize)(sizeof(a) / sizeof(a[0]));
 	jlongArray r = (*env)->NewLongArray(env, n);

@@ -55,6 +55,7 @@ struct sfs_pool_cfg {
 	unsigned retry_base_ms;   /* wait before retry round n: base << n (a restarting sheep) */
 	unsigned request_timeout_ms; /* no answer for this long: reconnect and resend (0 = wait forever) */
 	bool io_flusher;          /* PR_SET_IO_FLUSHER on the I/O threads */
+	bool pin_threads;         /* connection i's I/O thread runs on CPU i (per-CPU FUSE queues) */
 };
 
 /* gateways: "host:port[,host:port...]" (IPv6 as [addr]:port). NULL and errno on failure. */
@@ -75,6 +76,7 @@ void sfs_pool_submit(struct sfs_pool *p, struct sfs_io *io);
 struct sfs_cork {
 	uint64_t dirty; /* connections (bit = index) with requests of this thread unsent */
 	uint32_t bytes; /* gathered since the last send */
+	int home;       /* the connection its requests try first (a per-CPU thread: that CPU's) */
 };
 void sfs_pool_cork(struct sfs_pool *p, struct sfs_cork *ck);
 void sfs_pool_uncork(struct sfs_pool *p);

@@ -27,11 +27,13 @@ final class Mount {
     private static final Logger LOG = LoggerFactory.getLogger(Mount.class);
     /** As many gateways as the native pool keeps. */
     private static final int MAX_GATEWAYS = 8;
+    /** Requests in flight per CPU with --io-uring: a queue depth of 16 from one job fits one CPU's queue. */
+    private static final int URING_DEPTH = 16;
 
     /** What to mount, from the command line. */
     record Plan(Path mountPoint, String host, int port, Path local, boolean pageCache, boolean objectCache,
                 boolean allowOther, boolean readOnly, int uid, int gid, int threads, boolean cloneFd,
-                int connections, int pieceSize) {}
+                int connections, int pieceSize, boolean ioUring) {}
 
     /** Told once the mount answers (or why it cannot). */
     interface Readiness {
@@ -120,7 +122,7 @@ final class Mount {
         if (plan.threads() > 0 || plan.cloneFd()) {
             o = o.withThreads(plan.threads() > 0 ? plan.threads() : o.maxThreads(), plan.cloneFd());
         }
-        return o;
+        return plan.ioUring() ? o.withUring(URING_DEPTH) : o;
     }
 
     /** Readiness means a lookup through the new mount succeeds, not just that mount(2) returned. */

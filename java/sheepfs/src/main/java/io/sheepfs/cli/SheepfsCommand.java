@@ -80,6 +80,12 @@ public final class SheepfsCommand implements Callable<Integer> {
                     + "request size your cluster serves fastest)")
     int pieceSize;
 
+    @Option(names = "--io-uring",
+            description = "serve FUSE requests over io_uring: one queue per CPU, served on that CPU "
+                    + "(Linux 6.14+ with /sys/module/fuse/parameters/enable_uring set to Y; otherwise "
+                    + "/dev/fuse serves, as without this option)")
+    boolean ioUring;
+
     @Option(names = Daemon.CHILD_OPTION, hidden = true)
     boolean daemonChild;
 
@@ -111,7 +117,7 @@ public final class SheepfsCommand implements Callable<Integer> {
         }
         Mount.Plan plan = new Mount.Plan(mountPoint, address, port,
                 local == null ? null : local.toAbsolutePath().normalize(),
-                pageCache, objectCache, allowOther, readOnly, uid, gid, threads, cloneFd, connections, pieceSize);
+                pageCache, objectCache, allowOther, readOnly, uid, gid, threads, cloneFd, connections, pieceSize, ioUring);
         if (daemonChild) {
             return Mount.run(plan, new Mount.Readiness() {
                 @Override

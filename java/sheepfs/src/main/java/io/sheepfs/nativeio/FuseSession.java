@@ -39,14 +39,16 @@ public final class FuseSession implements AutoCloseable {
      * @param parallelDirectWrites open volumes with FOPEN_PARALLEL_DIRECT_WRITES (direct I/O mode), so the
      *                       kernel does not serialize writers of one file
      * @param readers        workers reading /dev/fuse at once (0: one per 4 CPUs; the others park)
+     * @param uringDepth     serve FUSE over io_uring with this many requests per CPU in flight (0: /dev/fuse
+     *                       only; needs Linux 6.14+ with fuse.enable_uring=Y, else /dev/fuse serves alone)
      */
     public record Options(int maxThreads, boolean cloneFd, int maxBackground, int connections, int maxPiece,
                           boolean writebackCache, boolean ioFlusher, int maxWrite, List<String> mountOptions,
-                          int uid, int gid, boolean parallelDirectWrites, int readers) {
+                          int uid, int gid, boolean parallelDirectWrites, int readers, int uringDepth) {
         public Options {
             mountOptions = List.copyOf(mountOptions);
             if (maxThreads < 1 || maxBackground < 1 || connections < 1 || maxPiece < 0 || maxWrite < 4096
-                    || uid < -1 || gid < -1 || readers < 0) {
+                    || uid < -1 || gid < -1 || readers < 0 || uringDepth < 0 || uringDepth > 1024) {
                 throw new IllegalArgumentException("bad FUSE options");
             }
         }
@@ -59,48 +61,54 @@ public final class FuseSession implements AutoCloseable {
         public static Options defaults() {
             int cpus = Runtime.getRuntime().availableProcessors();
             return new Options(Math.max(8, 4 * cpus), false, 64, Math.max(2, cpus), DEFAULT_PIECE, false, true, 1 << 20,
-                    List.of("fsname=sheepfs", "subtype=sheepfs", "auto_unmount", "default_permissions"), -1, -1, true, 0);
+                    List.of("fsname=sheepfs", "subtype=sheepfs", "auto_unmount", "default_permissions"), -1, -1, true, 0, 0);
         }
 
         public Options withMountOptions(List<String> opts) {
             return new Options(maxThreads, cloneFd, maxBackground, connections, maxPiece, writebackCache, ioFlusher,
-                    maxWrite, opts, uid, gid, parallelDirectWrites, readers);
+                    maxWrite, opts, uid, gid, parallelDirectWrites, readers, uringDepth);
         }
 
         public Options withThreads(int threads, boolean clone) {
             return new Options(threads, clone, maxBackground, connections, maxPiece, writebackCache, ioFlusher,
-                    maxWrite, mountOptions, uid, gid, parallelDirectWrites, readers);
+                    maxWrite, mountOptions, uid, gid, parallelDirectWrites, readers, uringDepth);
         }
 
         public Options withConnections(int n, int piece) {
             return new Options(maxThreads, cloneFd, maxBackground, n, piece, writebackCache, ioFlusher, maxWrite,
-                    mountOptions, uid, gid, parallelDirectWrites, readers);
+                    mountOptions, uid, gid, parallelDirectWrites, readers, uringDepth);
         }
 
         public Options withWritebackCache(boolean on) {
             return new Options(maxThreads, cloneFd, maxBackground, connections, maxPiece, on, ioFlusher, maxWrite,
-                    mountOptions, uid, gid, parallelDirectWrites, readers);
+                    mountOptions, uid, gid, parallelDirectWrites, readers, uringDepth);
         }
 
         public Options withParallelDirectWrites(boolean on) {
             return new Options(maxThreads, cloneFd, maxBackground, connections, maxPiece, writebackCache, ioFlusher,
-                    maxWrite, mountOptions, uid, gid, on, readers);
+                    maxWrite, mountOptions, uid, gid, on, readers, uringDepth);
         }
 
         public Options withReaders(int n) {
             return new Options(maxThreads, cloneFd, maxBackground, connections, maxPiece, writebackCache, ioFlusher,
-                    maxWrite, mountOptions, uid, gid, parallelDirectWrites, n);
+                    maxWrite, mountOptions, uid, gid, parallelDirectWrites, n, uringDepth);
+        }
+
+        /** FUSE over io_uring with {@code depth} entries per CPU (0: off). */
+        public Options withUring(int depth) {
+            return new Options(maxThreads, cloneFd, maxBackground, connections, maxPiece, writebackCache, ioFlusher,
+                    maxWrite, mountOptions, uid, gid, parallelDirectWrites, readers, depth);
         }
 
         /** Owner and group of every file in the mount (-1 keeps the process's own). */
         public Options withOwner(int newUid, int newGid) {
             return new Options(maxThreads, cloneFd, maxBackground, connections, maxPiece, writebackCache, ioFlusher,
-                    maxWrite, mountOptions, newUid, newGid, parallelDirectWrites, readers);
+                    maxWrite, mountOptions, newUid, newGid, parallelDirectWrites, readers, uringDepth);
         }
 
         int[] toNative() {
             return new int[] {maxThreads, cloneFd ? 1 : 0, maxBackground, connections, maxPiece,
-                writebackCache ? 1 : 0, ioFlusher ? 1 : 0, maxWrite, uid, gid, parallelDirectWrites ? 1 : 0, readers};
+                writebackCache ? 1 : 0, ioFlusher ? 1 : 0, maxWrite, uid, gid, parallelDirectWrites ? 1 : 0, readers, uringDepth};
         }
 
         String[] fuseArgs() {

@@ -242,6 +242,35 @@ class VolumeIoTest {
         assertEquals(1, readersUnderMixedLoad());
     }
 
+    /** FUSE over io_uring (--io-uring): the same mixed load, plus 1 MiB requests (a full ring entry
+     * each way), is served from the per-CPU rings, every byte right; upcalls run on ring threads. */
+    @Test
+    void overIoUringVolumeIoAndUpcallsAreServedFromTheRings() throws Exception {
+        try (FuseTests.UringSwitch on = FuseTests.enableUring()) {
+            tearDown();
+            start(false, FuseSession.Options.defaults().withUring(4));
+            readersUnderMixedLoad();
+            byte[] big = random(77, 6 * MiB);
+            write(vol("mixed"), 3L * MiB, big); /* direct I/O: 1 MiB requests */
+            assertArrayEquals(big, read(vol("mixed"), 3L * MiB, big.length));
+            FuseStats st = session.stats();
+            assertEquals(0, st.errors());
+            assertTrue(st.uringQueues() >= 1, "queues that served requests: " + st.uringQueues());
+            assertTrue(st.uringRequests() >= 1000, "requests served from rings: " + st.uringRequests());
+        }
+    }
+
+    /** The control: with the kernel offering io_uring but the option off, no request takes a ring. */
+    @Test
+    void withoutTheOptionNoRequestTakesARing() throws Exception {
+        try (FuseTests.UringSwitch on = FuseTests.enableUring()) {
+            tearDown();
+            start(false, FuseSession.Options.defaults());
+            readersUnderMixedLoad();
+            assertEquals(0, session.stats().uringRequests());
+        }
+    }
+
     /** 4 random 4 KiB readers, 2 writers of their own 1 MiB regions (read back) and 4 threads
      * reading the pseudo file (an upcall each open and read): returns FuseStats.readersPeak. */
     private long readersUnderMixedLoad() throws Exception {

@@ -1,0 +1,519 @@
+/* FUSE over io_uring: see fuse_uring.h. */
+#define _GNU_SOURCE
+#include "fuse_uring.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/sysinfo.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <liburing.h>
+#include <linux/fuse.h>
+
+#include "ctx.h"
+
+/* The kernel ABI of FUSE 7.42 (Linux 6.14); Debian 12's headers predate it. */
+#define URING_FLAGS2_BIT (1u << 9) /* FUSE_OVER_IO_URING: bit 41 of the 64-bit INIT flags */
+#define INIT_EXT_BIT (1u << 30)    /* FUSE_INIT_EXT: flags2 is valid */
+enum { CMD_REGISTER = 1, CMD_COMMIT_AND_FETCH = 2 };
+struct ring_ent_in_out {
+	uint64_t flags;
+	uint64_t commit_id; /* the request's unique */
+	uint32_t payload_sz;
+	uint32_t padding;
+	uint64_t reserved;
+};
+struct ring_req_header {
+	char in_out[128]; /* fuse_in_header on fetch, fuse_out_header on commit */
+	char op_in[128];  /* the per-op struct (the request's first argument) */
+	struct ring_ent_in_out ent;
+};
+struct ring_cmd_req { /* in the 80-byte command area of a 128-byte SQE */
+	uint64_t flags;
+	uint64_t commit_id;
+	uint16_t qid;
+	uint8_t padding[6];
+};
+_Static_assert(sizeof(struct ring_req_header) == 288, "FUSE ring header layout");
+
+/* Offsets in struct fuse_init_in / fuse_init_out (protocol 7.36+). */
+#define INIT_IN_FLAGS 12
+#define INIT_IN_FLAGS2 16
+#define INIT_OUT_FLAGS2 32
+
+/* An entry's memory: one page holds the ring header and, at its end, the rebuilt request header
+ * (fuse_in_header + per-op struct) right before the payload, which starts on the next page. */
+#define HEADROOM 4096u
+#define TABLE_BUCKETS 256u
+
+struct uent {
+	struct uqueue *q;
+	struct ring_req_header *hdr;
+	char *payload;
+	uint64_t unique;    /* of the request it holds while ours (0: none) */
+	struct uent *hnext; /* in the table of held requests */
+	unsigned cmd;       /* the last command sent for it (sent again after EINTR/EAGAIN) */
+	struct iovec iov[2];
+};
+
+struct uqueue {
+	struct sfs_uring *u;
+	unsigned qid;
+	pthread_t th;
+	bool started;
+	struct io_uring ring;
+	bool ring_ok;
+	pthread_mutex_t mu; /* the submission queue: replies are committed from any thread */
+	bool batching;      /* the queue thread is handling completions and submits after them */
+	int evfd;           /* written to stop the thread */
+	struct sfs_cork cork;
+	char *mem;
+	size_t memlen;
+	struct uent *ent;
+};
+
+struct sfs_uring {
+	struct sfs_ctx *ctx;
+	int fd; /* /dev/fuse */
+	unsigned nq, depth;
+	size_t payload;
+	pthread_mutex_t init_mu;
+	uint64_t init_unique; /* of the INIT request (0: none seen) */
+	atomic_bool offered;
+	atomic_bool started;
+	atomic_uint queues_up;
+	atomic_ullong requests;
+	pthread_mutex_t tmu[TABLE_BUCKETS];
+	struct uent *table[TABLE_BUCKETS];
+	struct uqueue q[];
+};
+
+/* ------------------------------------------------------------------ held requests */
+
+static unsigned bucket(uint64_t unique)
+{
+	return (unsigned)(unique >> 1) % TABLE_BUCKETS; /* uniques step by 2 */
+}
+
+static void table_put(struct sfs_uring *u, struct uent *e)
+{
+	unsigned b = bucket(e->unique);
+	pthread_mutex_lock(&u->tmu[b]);
+	e->hnext = u->table[b];
+	u->table[b] = e;
+	pthread_mutex_unlock(&u->tmu[b]);
+}
+
+static struct uent *table_take(struct sfs_uring *u, uint64_t unique)
+{
+	unsigned b = bucket(unique);
+	pthread_mutex_lock(&u->tmu[b]);
+	struct uent **pp = &u->table[b];
+	while (*pp && (*pp)->unique != unique)
+		pp = &(*pp)->hnext;
+	struct uent *e = *pp;
+	if (e)
+		*pp = e->hnext;
+	pthread_mutex_unlock(&u->tmu[b]);
+	return e;
+}
+
+/* ------------------------------------------------------------------ commands */
+
+/* Queues a command for e on its ring; submits it unless the queue thread will (it is handling
+ * completions on this very thread). */
+static void send_cmd(struct uent *e, unsigned cmd, uint64_t commit_id)
+{
+	struct uqueue *q = e->q;
+	pthread_mutex_lock(&q->mu);
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&q->ring);
+	if (sqe == NULL) { /* cannot happen: one SQE per entry, plus one */
+		io_uring_submit(&q->ring);
+		sqe = io_uring_get_sqe(&q->ring);
+	}
+	if (sqe == NULL) {
+		pthread_mutex_unlock(&q->mu);
+		fprintf(stderr, "sheepfs: io_uring queue %u: no free submission entry; a request is lost\n", q->qid);
+		return;
+	}
+	memset(sqe, 0, 2 * sizeof(*sqe)); /* SQE128: the command area is the second half */
+	sqe->opcode = IORING_OP_URING_CMD;
+	sqe->fd = q->u->fd;
+	sqe->cmd_op = cmd;
+	if (cmd == CMD_REGISTER) {
+		sqe->addr = (uint64_t)(uintptr_t)e->iov;
+		sqe->len = 2;
+	}
+	struct ring_cmd_req *cr = (struct ring_cmd_req *)(void *)sqe->cmd;
+	cr->qid = (uint16_t)q->qid;
+	cr->commit_id = commit_id;
+	io_uring_sqe_set_data(sqe, e);
+	e->cmd = cmd;
+	if (!(q->batching && pthread_equal(pthread_self(), q->th)))
+		io_uring_submit(&q->ring);
+	pthread_mutex_unlock(&q->mu);
+}
+
+/* Copies a reply (iov[0]: fuse_out_header) into e and commits it. */
+static ssize_t commit(struct uent *e, const struct iovec *iov, int count)
+{
+	const struct fuse_out_header *oh = iov[0].iov_base;
+	size_t total = iov[0].iov_len, n = 0;
+	int32_t error = oh->error;
+	for (int i = 1; i < count; i++) {
+		total += iov[i].iov_len;
+		if (error != 0)
+			continue;
+		if (n + iov[i].iov_len > e->q->u->payload) {
+			fprintf(stderr, "sheepfs: a reply of %zu bytes does not fit a ring entry: EIO\n", total);
+			error = -EIO;
+			n = 0;
+			continue;
+		}
+		if (iov[i].iov_base != e->payload + n)
+			memcpy(e->payload + n, iov[i].iov_base, iov[i].iov_len);
+		n += iov[i].iov_len;
+	}
+	uint64_t unique = e->unique;
+	struct fuse_out_header *out = (struct fuse_out_header *)(void *)e->hdr->in_out;
+	out->len = (uint32_t)(sizeof(*out) + n);
+	out->error = error;
+	out->unique = unique;
+	e->hdr->ent.payload_sz = (uint32_t)n;
+	e->unique = 0;
+	send_cmd(e, CMD_COMMIT_AND_FETCH, unique);
+	return (ssize_t)total;
+}
+
+/* ------------------------------------------------------------------ the session's I/O hooks */
+
+static void start_queues(struct sfs_uring *u);
+
+static ssize_t hook_writev(int fd, struct iovec *iov, int count, void *userdata)
+{
+	struct sfs_ctx *ctx = userdata;
+	struct sfs_uring *u = ctx->uring;
+	const struct fuse_out_header *oh = iov[0].iov_base;
+	if (oh->unique != 0 && atomic_load_explicit(&u->started, memory_order_acquire)) {
+		struct uent *e = table_take(u, oh->unique);
+		if (e)
+			return commit(e, iov, count);
+	}
+	bool init = false;
+	if (oh->unique != 0) {
+		pthread_mutex_lock(&u->init_mu);
+		init = oh->unique == u->init_unique;
+		if (init)
+			u->init_unique = 0;
+		pthread_mutex_unlock(&u->init_mu);
+	}
+	bool ask = init && oh->error == 0 && atomic_load(&u->offered) && count >= 2
+		   && iov[1].iov_len >= INIT_OUT_FLAGS2 + 4;
+	if (ask) {
+		uint32_t f2;
+		memcpy(&f2, (char *)iov[1].iov_base + INIT_OUT_FLAGS2, 4);
+		f2 |= URING_FLAGS2_BIT;
+		memcpy((char *)iov[1].iov_base + INIT_OUT_FLAGS2, &f2, 4);
+	}
+	ssize_t r = writev(fd, iov, count);
+	if (ask && r >= 0)
+		start_queues(u); /* the kernel has processed INIT: registering is allowed now */
+	return r;
+}
+
+static ssize_t hook_read(int fd, void *buf, size_t len, void *userdata)
+{
+	(void)userdata;
+	return read(fd, buf, len);
+}
+
+void sfs_uring_saw_request(struct sfs_uring *u, const void *req, size_t len)
+{
+	const struct fuse_in_header *in = req;
+	if (u == NULL || len < sizeof(*in) + INIT_IN_FLAGS2 + 4 || in->opcode != FUSE_INIT)
+		return;
+	uint32_t flags, flags2;
+	memcpy(&flags, (const char *)req + sizeof(*in) + INIT_IN_FLAGS, 4);
+	memcpy(&flags2, (const char *)req + sizeof(*in) + INIT_IN_FLAGS2, 4);
+	bool offered = (flags & INIT_EXT_BIT) && (flags2 & URING_FLAGS2_BIT);
+	atomic_store(&u->offered, offered);
+	if (!offered)
+		fprintf(stderr, "sheepfs: --io-uring: the kernel does not offer FUSE over io_uring (Linux 6.14+ "
+			"with fuse.enable_uring=Y: echo Y > /sys/module/fuse/parameters/enable_uring); "
+			"serving through /dev/fuse\n");
+	pthread_mutex_lock(&u->init_mu);
+	u->init_unique = in->unique;
+	pthread_mutex_unlock(&u->init_mu);
+}
+
+/* ------------------------------------------------------------------ queue threads */
+
+static bool handle_request(struct uqueue *q, struct uent *e)
+{
+	struct sfs_uring *u = q->u;
+	const struct fuse_in_header *in = (const struct fuse_in_header *)(const void *)e->hdr->in_out;
+	uint32_t psz = e->hdr->ent.payload_sz;
+	/* the per-op struct's size is what the header's length leaves beside the payload */
+	if (in->len < sizeof(*in) + (uint64_t)psz || in->len - sizeof(*in) - psz > sizeof(e->hdr->op_in)
+	    || psz > u->payload || in->unique == 0) {
+		fprintf(stderr, "sheepfs: io_uring queue %u: malformed request (len %u, payload %u): EIO\n",
+			q->qid, in->len, psz);
+		if (in->unique == 0)
+			return false;
+		e->unique = in->unique;
+		struct fuse_out_header oh = { .len = sizeof(oh), .error = -EIO, .unique = in->unique };
+		struct iovec iov = { .iov_base = &oh, .iov_len = sizeof(oh) };
+		commit(e, &iov, 1);
+		return true;
+	}
+	size_t a0 = in->len - sizeof(*in) - psz;
+	char *start = e->payload - a0 - sizeof(*in);
+	memcpy(start + sizeof(*in), e->hdr->op_in, a0);
+	memcpy(start, in, sizeof(*in));
+	e->unique = in->unique;
+	table_put(u, e);
+	atomic_fetch_add_explicit(&u->requests, 1, memory_order_relaxed);
+	/* as in the /dev/fuse loop: volume I/O of one batch goes out together, anything else that
+	 * may wait starts with nothing of ours unsent */
+	uint32_t op = in->opcode;
+	if (op == FUSE_READ || op == FUSE_WRITE)
+		sfs_pool_cork(u->ctx->pool, &q->cork);
+	else
+		sfs_pool_uncork(u->ctx->pool);
+	struct fuse_buf fb = { .mem = start, .size = sizeof(*in) + a0 + psz };
+	fuse_session_process_buf(u->ctx->se, &fb);
+	return true;
+}
+
+static void pin_to_cpu(unsigned cpu)
+{
+	cpu_set_t allowed, one;
+	if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0 || !CPU_ISSET(cpu, &allowed))
+		return; /* not ours to run on: the queue still serves, from wherever it is scheduled */
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	if (sched_setaffinity(0, sizeof(one), &one) != 0)
+		fprintf(stderr, "sheepfs: io_uring queue %u: cannot pin to its CPU: %s\n", cpu, strerror(errno));
+}
+
+static void *queue_main(void *arg)
+{
+	struct uqueue *q = arg;
+	struct sfs_uring *u = q->u;
+	char name[16];
+	snprintf(name, sizeof(name), "sheepfs-ring%u", q->qid);
+	pthread_setname_np(pthread_self(), name);
+	pin_to_cpu(q->qid);
+	pthread_mutex_lock(&q->mu);
+	q->batching = true; /* registrations go out together, below */
+	pthread_mutex_unlock(&q->mu);
+	for (unsigned i = 0; i < u->depth; i++)
+		send_cmd(&q->ent[i], CMD_REGISTER, 0);
+	pthread_mutex_lock(&q->mu);
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&q->ring);
+	io_uring_prep_poll_add(sqe, q->evfd, POLLIN);
+	io_uring_sqe_set_data(sqe, NULL); /* NULL: the stop signal */
+	q->batching = false;
+	int r = io_uring_submit(&q->ring);
+	pthread_mutex_unlock(&q->mu);
+	if (r < 0)
+		fprintf(stderr, "sheepfs: io_uring queue %u: cannot register: %s\n", q->qid, strerror(-r));
+	bool up = false, stop = r < 0;
+	while (!stop) {
+		struct io_uring_cqe *cqe;
+		r = io_uring_wait_cqe(&q->ring, &cqe);
+		if (r == -EINTR)
+			continue;
+		if (r < 0) {
+			fprintf(stderr, "sheepfs: io_uring queue %u: %s\n", q->qid, strerror(-r));
+			break;
+		}
+		pthread_mutex_lock(&q->mu);
+		q->batching = true;
+		pthread_mutex_unlock(&q->mu);
+		unsigned head, seen = 0;
+		io_uring_for_each_cqe(&q->ring, head, cqe) {
+			seen++;
+			struct uent *e = io_uring_cqe_get_data(cqe);
+			int res = cqe->res;
+			if (e == NULL) {
+				stop = true;
+			} else if (res == -EINTR || res == -EAGAIN) {
+				send_cmd(e, e->cmd, 0); /* a register the kernel was not ready for */
+			} else if (res == -ENOTCONN || res == -ECONNABORTED || res == -ECANCELED || res == -ENODEV) {
+				stop = true; /* the connection is gone: unmounted or aborted */
+			} else if (res < 0) {
+				fprintf(stderr, "sheepfs: io_uring queue %u: %s failed: %s\n", q->qid,
+					e->cmd == CMD_REGISTER ? "register" : "commit", strerror(-res));
+				if (e->cmd == CMD_REGISTER)
+					stop = true;
+			} else {
+				if (!up) {
+					up = true;
+					atomic_fetch_add(&u->queues_up, 1);
+				}
+				handle_request(q, e);
+			}
+		}
+		io_uring_cq_advance(&q->ring, seen);
+		sfs_pool_uncork(u->ctx->pool);
+		pthread_mutex_lock(&q->mu);
+		q->batching = false;
+		if (io_uring_sq_ready(&q->ring) > 0)
+			io_uring_submit(&q->ring);
+		pthread_mutex_unlock(&q->mu);
+	}
+	sfs_pool_uncork(u->ctx->pool);
+	return NULL;
+}
+
+static void start_queues(struct sfs_uring *u)
+{
+	if (atomic_exchange(&u->started, true))
+		return;
+	for (unsigned i = 0; i < u->nq; i++) {
+		struct uqueue *q = &u->q[i];
+		if (!q->ring_ok)
+			continue;
+		int e = pthread_create(&q->th, NULL, queue_main, q);
+		if (e != 0)
+			fprintf(stderr, "sheepfs: cannot start io_uring queue %u: %s\n", i, strerror(e));
+		q->started = e == 0;
+	}
+}
+
+/* ------------------------------------------------------------------ set-up */
+
+static int queue_init(struct sfs_uring *u, struct uqueue *q, unsigned qid)
+{
+	q->u = u;
+	q->qid = qid;
+	q->cork.home = (int)qid; /* its volume requests go to the connection served on its CPU */
+	q->evfd = -1;
+	pthread_mutex_init(&q->mu, NULL);
+	q->evfd = eventfd(0, EFD_CLOEXEC);
+	if (q->evfd < 0)
+		return errno;
+	struct io_uring_params p = { .flags = IORING_SETUP_SQE128 | IORING_SETUP_CQSIZE, .cq_entries = 4 * (u->depth + 1) };
+	int r = io_uring_queue_init_params(2 * (u->depth + 1), &q->ring, &p);
+	if (r < 0)
+		return -r;
+	q->ring_ok = true;
+	size_t per = HEADROOM + u->payload;
+	q->memlen = per * u->depth;
+	/* reserved, not touched: an entry's pages are resident only once a request used them */
+	q->mem = mmap(NULL, q->memlen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	q->ent = calloc(u->depth, sizeof(*q->ent));
+	if (q->mem == MAP_FAILED || q->ent == NULL) {
+		if (q->mem == MAP_FAILED)
+			q->mem = NULL;
+		return ENOMEM;
+	}
+	for (unsigned i = 0; i < u->depth; i++) {
+		struct uent *e = &q->ent[i];
+		char *base = q->mem + (size_t)i * per;
+		e->q = q;
+		e->hdr = (struct ring_req_header *)(void *)base;
+		e->payload = base + HEADROOM;
+		e->iov[0] = (struct iovec){ .iov_base = e->hdr, .iov_len = sizeof(*e->hdr) };
+		e->iov[1] = (struct iovec){ .iov_base = e->payload, .iov_len = u->payload };
+	}
+	return 0;
+}
+
+static void free_uring(struct sfs_uring *u)
+{
+	for (unsigned i = 0; i < u->nq; i++) {
+		struct uqueue *q = &u->q[i];
+		if (q->ring_ok)
+			io_uring_queue_exit(&q->ring);
+		if (q->evfd >= 0)
+			close(q->evfd);
+		if (q->mem)
+			munmap(q->mem, q->memlen);
+		free(q->ent);
+		pthread_mutex_destroy(&q->mu);
+	}
+	for (unsigned b = 0; b < TABLE_BUCKETS; b++)
+		pthread_mutex_destroy(&u->tmu[b]);
+	pthread_mutex_destroy(&u->init_mu);
+	free(u);
+}
+
+struct sfs_uring *sfs_uring_create(struct sfs_ctx *ctx, unsigned depth)
+{
+	/* the kernel wants a queue for every possible CPU before it uses any */
+	int ncpu = get_nprocs_conf();
+	unsigned nq = ncpu > 0 ? (unsigned)ncpu : 1;
+	struct sfs_uring *u = calloc(1, sizeof(*u) + nq * sizeof(struct uqueue));
+	if (u == NULL)
+		return NULL;
+	u->ctx = ctx;
+	u->fd = fuse_session_fd(ctx->se);
+	u->nq = nq;
+	u->depth = depth ? depth : 1;
+	/* a payload holds the largest write or read: max_write, at least FUSE_MIN_READ_BUFFER */
+	size_t mw = ctx->cfg.max_write > 0 ? (size_t)ctx->cfg.max_write : 1u << 20;
+	u->payload = ((mw < 8192 ? 8192 : mw) + 4095) & ~(size_t)4095;
+	pthread_mutex_init(&u->init_mu, NULL);
+	for (unsigned b = 0; b < TABLE_BUCKETS; b++)
+		pthread_mutex_init(&u->tmu[b], NULL);
+	int err = 0;
+	for (unsigned i = 0; i < nq && err == 0; i++)
+		err = queue_init(u, &u->q[i], i);
+	if (err == 0) {
+		const struct fuse_custom_io io = { .writev = hook_writev, .read = hook_read };
+		int r = fuse_session_custom_io(ctx->se, &io, u->fd);
+		err = r < 0 ? -r : 0;
+	}
+	if (err) {
+		fprintf(stderr, "sheepfs: cannot set up FUSE over io_uring: %s\n", strerror(err));
+		free_uring(u);
+		errno = err;
+		return NULL;
+	}
+	return u;
+}
+
+void sfs_uring_stop(struct sfs_uring *u)
+{
+	if (u == NULL)
+		return;
+	for (unsigned i = 0; i < u->nq; i++) {
+		struct uqueue *q = &u->q[i];
+		if (!q->started)
+			continue;
+		uint64_t one = 1;
+		if (write(q->evfd, &one, sizeof(one)) != sizeof(one))
+			fprintf(stderr, "sheepfs: cannot stop io_uring queue %u: %s\n", i, strerror(errno));
+		pthread_join(q->th, NULL);
+		q->started = false;
+	}
+}
+
+void sfs_uring_destroy(struct sfs_uring *u)
+{
+	if (u == NULL)
+		return;
+	sfs_uring_stop(u);
+	free_uring(u);
+}
+
+void sfs_uring_stats(struct sfs_uring *u, struct sfs_uring_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (u == NULL)
+		return;
+	out->requests = atomic_load(&u->requests);
+	out->queues = atomic_load(&u->queues_up);
+	out->offered = atomic_load(&u->offered);
+}

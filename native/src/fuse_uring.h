@@ -1,0 +1,46 @@
+/* FUSE over io_uring (Linux 6.14+, module parameter fuse.enable_uring=Y).
+ *
+ * Why: with /dev/fuse every request wakes whichever daemon thread waits, often on another CPU, and
+ * every reply is a write that wakes the caller from there. On a virtual machine a wake-up across
+ * CPUs costs tens of microseconds. Over io_uring the kernel keeps one queue per CPU: a request
+ * goes to the queue of the CPU its caller runs on, served by a thread pinned there, and the next
+ * request comes back with the commit of the previous reply (one system call).
+ *
+ * How: libfuse 3.14 knows nothing of it, so this layer sits under libfuse's dispatcher. The reply
+ * to INIT gets the FUSE_OVER_IO_URING flag added, then one thread per CPU registers its ring
+ * entries. A request fetched from a ring is laid out as /dev/fuse would deliver it (header,
+ * per-op struct, payload: the payload stays where the kernel put it) and handed to
+ * fuse_session_process_buf. Replies leave libfuse through the session's custom writev (any thread):
+ * one that answers a ring request is copied into its entry and committed; others (INIT, requests
+ * read from /dev/fuse before the ring was up, notifications) are written to /dev/fuse. The
+ * /dev/fuse loop keeps running: FORGET and INTERRUPT always come that way.
+ */
+#ifndef SHEEPFS_FUSE_URING_H
+#define SHEEPFS_FUSE_URING_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct sfs_ctx;
+struct sfs_uring;
+
+/* Installs the reply hook on the mounted session (ctx->se): from now on replies go through it.
+ * depth: ring entries per CPU. NULL (errno set) on failure. */
+struct sfs_uring *sfs_uring_create(struct sfs_ctx *ctx, unsigned depth);
+/* Called by the /dev/fuse loop with every request it read, before dispatching it: notes whether
+ * the kernel offers io_uring in INIT. */
+void sfs_uring_saw_request(struct sfs_uring *u, const void *req, size_t len);
+/* Stops the queue threads (once the /dev/fuse loop ended). Replies may still come (they are
+ * committed to rings nobody reads any more) until the session is destroyed. */
+void sfs_uring_stop(struct sfs_uring *u);
+/* Frees, after sfs_uring_stop and fuse_session_destroy. */
+void sfs_uring_destroy(struct sfs_uring *u);
+
+struct sfs_uring_stats {
+	uint64_t requests; /* served from a ring */
+	unsigned queues;   /* queues registered */
+	bool offered;      /* the kernel offered io_uring in INIT */
+};
+void sfs_uring_stats(struct sfs_uring *u, struct sfs_uring_stats *out);
+
+#endif
