@@ -73,7 +73,8 @@ bench_start_server() {
 # bench_mount: sheepfs in the foreground (its JVM is $fs_pid) on $address:$port, started by
 # bin/sheepfs as users start it (the launcher's JVM options; SHEEPFS_JAVA_OPTS adds more)
 bench_mount() {
-  SHEEPFS_JAR="$jar" "$root/bin/sheepfs" -f -a "$address" -p "$port" "$mnt" >"$out/sheepfs.log" 2>&1 &
+  # shellcheck disable=SC2086 # SHEEPFS_MOUNT_OPTS: extra sheepfs options, split on blanks
+  SHEEPFS_JAR="$jar" "$root/bin/sheepfs" -f ${SHEEPFS_MOUNT_OPTS:-} -a "$address" -p "$port" "$mnt" >"$out/sheepfs.log" 2>&1 &
   fs_pid=$!
   wait_mounted $fs_pid
   log "sheepfs (pid $fs_pid) mounted on $mnt${SHEEPFS_JAVA_OPTS:+ (JVM options: $SHEEPFS_JAVA_OPTS)}"
