@@ -462,14 +462,20 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
 	struct sfs_ctx *ctx = ctx_of(req);
 	if (fi->fh & VOL_FH_BIT) {
 		struct vhandle *h = (struct vhandle *)(uintptr_t)(fi->fh & ~VOL_FH_BIT);
+		/* over io_uring the data can land in the ring entry the reply goes out from */
+		size_t cap = 0;
+		char *ring = sfs_uring_payload(ctx->uring, &cap);
+		if (ring && size > cap)
+			ring = NULL;
 		if (h->ra) {
-			int e = sfs_ra_read(h->ra, (uint64_t)off, size > UINT32_MAX ? UINT32_MAX : (uint32_t)size,
+			int e = sfs_ra_read(h->ra, (uint64_t)off, size > UINT32_MAX ? UINT32_MAX : (uint32_t)size, ring,
 					    ra_reply, req);
 			if (e)
 				fuse_reply_err(req, e);
 			return;
 		}
-		int e = sfs_vol_io(h->vol, false, (uint64_t)off, size, NULL, NULL, vol_read_done, req);
+		int e = ring ? sfs_vol_io_in(h->vol, false, (uint64_t)off, size, ring, vol_read_done, req)
+			     : sfs_vol_io(h->vol, false, (uint64_t)off, size, NULL, NULL, vol_read_done, req);
 		if (e)
 			fuse_reply_err(req, e);
 		return;
@@ -515,6 +521,15 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t si
 		struct vhandle *h = (struct vhandle *)(uintptr_t)(fi->fh & ~VOL_FH_BIT);
 		if ((uint64_t)off >= sfs_vol_size(h->vol) && size > 0) {
 			fuse_reply_err(req, ENOSPC); /* a volume has a fixed size */
+			return;
+		}
+		/* over io_uring the data stays in its ring entry until the reply: sent from there */
+		size_t cap = 0;
+		const char *ring = sfs_uring_payload(ctx->uring, &cap);
+		if (ring && data >= ring && size <= cap && (size_t)(data - ring) <= cap - size) {
+			int e = sfs_vol_io_in(h->vol, true, (uint64_t)off, size, (void *)data, vol_write_done, req);
+			if (e)
+				fuse_reply_err(req, e);
 			return;
 		}
 		/* a big write keeps the buffer it arrived in (no copy); a small one is copied */

@@ -62,6 +62,7 @@ struct uent {
 	uint64_t unique;    /* of the request it holds while ours (0: none) */
 	struct uent *hnext; /* in the table of held requests */
 	unsigned cmd;       /* the last command sent for it (sent again after EINTR/EAGAIN) */
+	uint64_t cmd_id;    /* and its commit id */
 	struct iovec iov[2];
 };
 
@@ -70,6 +71,8 @@ struct uqueue {
 	unsigned qid;
 	pthread_t th;
 	bool started;
+	pthread_t owner;    /* the queue thread, as it knows itself (set under mu) */
+	bool owned;
 	struct io_uring ring;
 	bool ring_ok;
 	pthread_mutex_t mu; /* the submission queue: replies are committed from any thread */
@@ -92,6 +95,8 @@ struct sfs_uring {
 	atomic_bool started;
 	atomic_uint queues_up;
 	atomic_ullong requests;
+	pthread_key_t current; /* the entry a queue thread is dispatching */
+	bool current_ok;
 	pthread_mutex_t tmu[TABLE_BUCKETS];
 	struct uent *table[TABLE_BUCKETS];
 	struct uqueue q[];
@@ -158,7 +163,8 @@ static void send_cmd(struct uent *e, unsigned cmd, uint64_t commit_id)
 	cr->commit_id = commit_id;
 	io_uring_sqe_set_data(sqe, e);
 	e->cmd = cmd;
-	if (!(q->batching && pthread_equal(pthread_self(), q->th)))
+	e->cmd_id = commit_id;
+	if (!(q->batching && q->owned && pthread_equal(pthread_self(), q->owner)))
 		io_uring_submit(&q->ring);
 	pthread_mutex_unlock(&q->mu);
 }
@@ -290,7 +296,11 @@ static bool handle_request(struct uqueue *q, struct uent *e)
 	else
 		sfs_pool_uncork(u->ctx->pool);
 	struct fuse_buf fb = { .mem = start, .size = sizeof(*in) + a0 + psz };
+	if (u->current_ok)
+		pthread_setspecific(u->current, e);
 	fuse_session_process_buf(u->ctx->se, &fb);
+	if (u->current_ok)
+		pthread_setspecific(u->current, NULL);
 	return true;
 }
 
@@ -314,6 +324,8 @@ static void *queue_main(void *arg)
 	pthread_setname_np(pthread_self(), name);
 	pin_to_cpu(q->qid);
 	pthread_mutex_lock(&q->mu);
+	q->owner = pthread_self();
+	q->owned = true;
 	q->batching = true; /* registrations go out together, below */
 	pthread_mutex_unlock(&q->mu);
 	for (unsigned i = 0; i < u->depth; i++)
@@ -348,7 +360,7 @@ static void *queue_main(void *arg)
 			if (e == NULL) {
 				stop = true;
 			} else if (res == -EINTR || res == -EAGAIN) {
-				send_cmd(e, e->cmd, 0); /* a register the kernel was not ready for */
+				send_cmd(e, e->cmd, e->cmd_id); /* the kernel was not ready for it */
 			} else if (res == -ENOTCONN || res == -ECONNABORTED || res == -ECANCELED || res == -ENODEV) {
 				stop = true; /* the connection is gone: unmounted or aborted */
 			} else if (res < 0) {
@@ -446,6 +458,8 @@ static void free_uring(struct sfs_uring *u)
 	for (unsigned b = 0; b < TABLE_BUCKETS; b++)
 		pthread_mutex_destroy(&u->tmu[b]);
 	pthread_mutex_destroy(&u->init_mu);
+	if (u->current_ok)
+		pthread_key_delete(u->current);
 	free(u);
 }
 
@@ -465,6 +479,7 @@ struct sfs_uring *sfs_uring_create(struct sfs_ctx *ctx, unsigned depth)
 	size_t mw = ctx->cfg.max_write > 0 ? (size_t)ctx->cfg.max_write : 1u << 20;
 	u->payload = ((mw < 8192 ? 8192 : mw) + 4095) & ~(size_t)4095;
 	pthread_mutex_init(&u->init_mu, NULL);
+	u->current_ok = pthread_key_create(&u->current, NULL) == 0;
 	for (unsigned b = 0; b < TABLE_BUCKETS; b++)
 		pthread_mutex_init(&u->tmu[b], NULL);
 	int err = 0;
@@ -506,6 +521,15 @@ void sfs_uring_destroy(struct sfs_uring *u)
 		return;
 	sfs_uring_stop(u);
 	free_uring(u);
+}
+
+char *sfs_uring_payload(struct sfs_uring *u, size_t *cap)
+{
+	struct uent *e = u && u->current_ok ? pthread_getspecific(u->current) : NULL;
+	if (e == NULL)
+		return NULL;
+	*cap = u->payload;
+	return e->payload;
 }
 
 void sfs_uring_stats(struct sfs_uring *u, struct sfs_uring_stats *out)

@@ -36,6 +36,11 @@ void sfs_uring_stop(struct sfs_uring *u);
 /* Frees, after sfs_uring_stop and fuse_session_destroy. */
 void sfs_uring_destroy(struct sfs_uring *u);
 
+/* For an op running on a queue thread, synchronously: the payload buffer of the ring entry that
+ * holds its request (cap bytes), valid until the reply is sent; NULL elsewhere. A read can land
+ * in it and a write's data is already in it: the reply then needs no copy. */
+char *sfs_uring_payload(struct sfs_uring *u, size_t *cap);
+
 struct sfs_uring_stats {
 	uint64_t requests; /* served from a ring */
 	unsigned queues;   /* queues registered */

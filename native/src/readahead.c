@@ -18,6 +18,7 @@ struct ra_wait {
 	struct ra_wait *next;
 	uint64_t off;
 	uint32_t len;
+	void *buf; /* where a plain read lands (the caller's), or NULL */
 	sfs_ra_reply_fn reply;
 	void *arg;
 };
@@ -132,6 +133,8 @@ static void plain_done(struct sfs_vreq *r, int err)
 /* A read the normal way: w is freed when it completes (not if this fails). */
 static int plain_read(struct sfs_vol *v, struct ra_wait *w)
 {
+	if (w->buf)
+		return sfs_vol_io_in(v, false, w->off, w->len, w->buf, plain_done, w);
 	return sfs_vol_io(v, false, w->off, w->len, NULL, NULL, plain_done, w);
 }
 
@@ -240,7 +243,7 @@ static void send_ahead(struct sfs_ra *ra, struct pending *p, int n)
 	}
 }
 
-int sfs_ra_read(struct sfs_ra *ra, uint64_t off, uint32_t len, sfs_ra_reply_fn reply, void *arg)
+int sfs_ra_read(struct sfs_ra *ra, uint64_t off, uint32_t len, void *buf, sfs_ra_reply_fn reply, void *arg)
 {
 	struct ra_wait *w = calloc(1, sizeof(*w));
 	if (w == NULL)
@@ -250,7 +253,7 @@ int sfs_ra_read(struct sfs_ra *ra, uint64_t off, uint32_t len, sfs_ra_reply_fn r
 		len = 0;
 	else if (len > size - off)
 		len = (uint32_t)(size - off);
-	*w = (struct ra_wait){ .off = off, .len = len, .reply = reply, .arg = arg };
+	*w = (struct ra_wait){ .off = off, .len = len, .buf = buf, .reply = reply, .arg = arg };
 	bool active;
 	uint64_t gen = sfs_vol_write_gen(ra->vol, &active);
 	struct sfs_vreq *dead[RA_ENTRIES];

@@ -32,7 +32,8 @@ struct sfs_ra *sfs_ra_create(struct sfs_vol *v, struct sfs_ra_budget *budget);
 /* The handle is closed (no reads of it in flight): chunks still arriving are freed on arrival. */
 void sfs_ra_close(struct sfs_ra *ra);
 /* Reads [off, off+len) of the volume, from readahead when it has the data; reply runs exactly
- * once, on any thread. Returns 0, or ENOMEM when it could not start (reply is not called). */
-int sfs_ra_read(struct sfs_ra *ra, uint64_t off, uint32_t len, sfs_ra_reply_fn reply, void *arg);
+ * once, on any thread. buf (len bytes, or NULL): where a read not served from readahead may land,
+ * valid until reply has run. Returns 0, or ENOMEM when it could not start (reply is not called). */
+int sfs_ra_read(struct sfs_ra *ra, uint64_t off, uint32_t len, void *buf, sfs_ra_reply_fn reply, void *arg);
 
 #endif

@@ -1024,8 +1024,9 @@ static void vbuf_put(struct sfs_vol *v, void *mem, bool pooled)
 		free(mem);
 }
 
-int sfs_vol_io(struct sfs_vol *v, bool write, uint64_t off, size_t len, const void *data, void *own,
-	       sfs_vreq_done_fn done, void *arg)
+/* borrowed: data is the caller's buffer, used in place until done (reads land in it). */
+static int vol_io(struct sfs_vol *v, bool write, uint64_t off, size_t len, const void *data, void *own,
+		  bool borrowed, sfs_vreq_done_fn done, void *arg)
 {
 	if (off >= v->size)
 		len = 0;
@@ -1055,6 +1056,12 @@ int sfs_vol_io(struct sfs_vol *v, bool write, uint64_t off, size_t len, const vo
 		r->pooled = true;
 		r->buf = (char *)data;
 		atomic_fetch_add(&v->st->zero_copy_bytes, len);
+	} else if (borrowed) {
+		r->mem = NULL; /* nothing of ours to give back */
+		r->pooled = false;
+		r->buf = (char *)data;
+		if (write)
+			atomic_fetch_add(&v->st->zero_copy_bytes, len);
 	} else {
 		r->mem = r->buf = vbuf_get(v, len, &r->pooled);
 		if (r->buf == NULL) {
@@ -1120,6 +1127,18 @@ int sfs_vol_io(struct sfs_vol *v, bool write, uint64_t off, size_t len, const vo
 			seg_read_start(&r->segs[i]);
 	}
 	return 0;
+}
+
+int sfs_vol_io(struct sfs_vol *v, bool write, uint64_t off, size_t len, const void *data, void *own,
+	       sfs_vreq_done_fn done, void *arg)
+{
+	return vol_io(v, write, off, len, data, own, false, done, arg);
+}
+
+int sfs_vol_io_in(struct sfs_vol *v, bool write, uint64_t off, size_t len, void *buf, sfs_vreq_done_fn done,
+		  void *arg)
+{
+	return vol_io(v, write, off, len, buf, NULL, true, done, arg);
 }
 
 void sfs_vreq_free(struct sfs_vreq *r)

@@ -86,6 +86,10 @@ struct sfs_vreq {
  */
 int sfs_vol_io(struct sfs_vol *v, bool write, uint64_t off, size_t len, const void *data, void *own,
 	       sfs_vreq_done_fn done, void *arg);
+/* The same in the caller's buffer buf (len bytes): a write is sent from it, a read lands in it;
+ * it must stay valid until done has run (no copy either way). */
+int sfs_vol_io_in(struct sfs_vol *v, bool write, uint64_t off, size_t len, void *buf, sfs_vreq_done_fn done,
+		  void *arg);
 void sfs_vreq_free(struct sfs_vreq *r);
 
 /*

@@ -21,7 +21,7 @@ class CliTest {
         String help = Sh.ok(120, Repo.sheepfs(), "--help");
         for (String opt : new String[] {"-a, --address", "-p, --port", "-d, --debug", "-f, --foreground",
             "-k, --pagecache", "-o, --objectcache", "-h, --help", "--local", "--log-file", "--allow-other",
-            "--read-only", "--uid", "--gid", "--threads", "--clone-fd", "--connections", "--piece-size", "-V, --version"}) {
+            "--read-only", "--uid", "--gid", "--threads", "--clone-fd", "--connections", "--piece-size", "--io-uring", "-V, --version"}) {
             assertTrue(help.contains(opt), "--help lacks " + opt);
             assertTrue(Files.readString(Repo.root().resolve("man/sheepfs.8")).contains(
                     opt.replaceAll(".*(--[a-z-]+).*", "$1").replace("-", "\\-")), "man page lacks " + opt);

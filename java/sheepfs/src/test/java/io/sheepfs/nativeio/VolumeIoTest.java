@@ -251,9 +251,16 @@ class VolumeIoTest {
             start(false, FuseSession.Options.defaults().withUring(4));
             readersUnderMixedLoad();
             byte[] big = random(77, 6 * MiB);
-            write(vol("mixed"), 3L * MiB, big); /* direct I/O: 1 MiB requests */
-            assertArrayEquals(big, read(vol("mixed"), 3L * MiB, big.length));
+            write(vol("mixed"), 3L * MiB, big); /* direct I/O: 1 MiB requests, sent from their ring entries */
+            assertArrayEquals(big, read(vol("mixed"), 3L * MiB, big.length)); /* landing in them */
+            try (FileChannel ch = FileChannel.open(vol("mixed"), StandardOpenOption.READ)) {
+                for (int off = 0; off < big.length; off += 64 * 1024) { /* sequential: from readahead */
+                    assertArrayEquals(Arrays.copyOfRange(big, off, off + 64 * 1024), readAt(ch, 3L * MiB + off, 64 * 1024),
+                            "sequential read at " + off);
+                }
+            }
             FuseStats st = session.stats();
+            assertTrue(st.readaheadHits() > 0, "readahead hits: " + st.readaheadHits());
             assertEquals(0, st.errors());
             assertTrue(st.uringQueues() >= 1, "queues that served requests: " + st.uringQueues());
             assertTrue(st.uringRequests() >= 1000, "requests served from rings: " + st.uringRequests());
