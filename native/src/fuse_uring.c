@@ -134,18 +134,46 @@ static struct uent *table_take(struct sfs_uring *u, uint64_t unique)
 
 /* ------------------------------------------------------------------ commands */
 
-/* Queues a command for e on its ring; submits it unless the queue thread will (it is handling
- * completions on this very thread). */
+/* Makes the SQEs prepared so far visible to the kernel: what io_uring_submit does before its
+ * system call, so that the call is made without the queue's lock (a thread preempted inside it,
+ * e.g. by the caller its commit just woke on this CPU, would block the others). With q->mu held.
+ * Returns how many were published. */
+static unsigned publish_sqes(struct io_uring *ring)
+{
+	struct io_uring_sq *sq = &ring->sq;
+	unsigned n = sq->sqe_tail - sq->sqe_head;
+	for (unsigned i = sq->sqe_head; i != sq->sqe_tail; i++)
+		sq->array[i & sq->ring_mask] = i & sq->ring_mask;
+	sq->sqe_head = sq->sqe_tail;
+	io_uring_smp_store_release(sq->ktail, sq->sqe_tail);
+	return n;
+}
+
+/* Submits n published SQEs. Several threads may: each call takes at most n, and one that finds
+ * them taken already by another's call returns 0. */
+static void enter_sqes(struct uqueue *q, unsigned n)
+{
+	while (n > 0) {
+		int r = io_uring_enter((unsigned)q->ring.ring_fd, n, 0, 0, NULL);
+		if (r == 0) {
+			return;
+		} else if (r > 0) {
+			n = (unsigned)r < n ? n - (unsigned)r : 0;
+		} else if (r != -EINTR && r != -EAGAIN && r != -EBUSY) {
+			fprintf(stderr, "sheepfs: io_uring queue %u: submit: %s\n", q->qid, strerror(-r));
+			return;
+		}
+	}
+}
+
+/* Queues a command for e on its ring and submits it, unless the queue thread will (it is
+ * handling completions on this very thread). */
 static void send_cmd(struct uent *e, unsigned cmd, uint64_t commit_id)
 {
 	struct uqueue *q = e->q;
 	pthread_mutex_lock(&q->mu);
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&q->ring);
-	if (sqe == NULL) { /* cannot happen: one SQE per entry, plus one */
-		io_uring_submit(&q->ring);
-		sqe = io_uring_get_sqe(&q->ring);
-	}
-	if (sqe == NULL) {
+	if (sqe == NULL) { /* cannot happen: one SQE per entry, plus one, and twice as many slots */
 		pthread_mutex_unlock(&q->mu);
 		fprintf(stderr, "sheepfs: io_uring queue %u: no free submission entry; a request is lost\n", q->qid);
 		return;
@@ -164,9 +192,10 @@ static void send_cmd(struct uent *e, unsigned cmd, uint64_t commit_id)
 	io_uring_sqe_set_data(sqe, e);
 	e->cmd = cmd;
 	e->cmd_id = commit_id;
-	if (!(q->batching && q->owned && pthread_equal(pthread_self(), q->owner)))
-		io_uring_submit(&q->ring);
+	bool later = q->batching && q->owned && pthread_equal(pthread_self(), q->owner);
+	unsigned n = later ? 0 : publish_sqes(&q->ring);
 	pthread_mutex_unlock(&q->mu);
+	enter_sqes(q, n);
 }
 
 /* Copies a reply (iov[0]: fuse_out_header) into e and commits it. */
@@ -335,11 +364,11 @@ static void *queue_main(void *arg)
 	io_uring_prep_poll_add(sqe, q->evfd, POLLIN);
 	io_uring_sqe_set_data(sqe, NULL); /* NULL: the stop signal */
 	q->batching = false;
-	int r = io_uring_submit(&q->ring);
+	unsigned n = publish_sqes(&q->ring);
 	pthread_mutex_unlock(&q->mu);
-	if (r < 0)
-		fprintf(stderr, "sheepfs: io_uring queue %u: cannot register: %s\n", q->qid, strerror(-r));
-	bool up = false, stop = r < 0;
+	enter_sqes(q, n);
+	bool up = false, stop = false;
+	int r;
 	while (!stop) {
 		struct io_uring_cqe *cqe;
 		r = io_uring_wait_cqe(&q->ring, &cqe);
@@ -380,9 +409,9 @@ static void *queue_main(void *arg)
 		sfs_pool_uncork(u->ctx->pool);
 		pthread_mutex_lock(&q->mu);
 		q->batching = false;
-		if (io_uring_sq_ready(&q->ring) > 0)
-			io_uring_submit(&q->ring);
+		n = publish_sqes(&q->ring);
 		pthread_mutex_unlock(&q->mu);
+		enter_sqes(q, n);
 	}
 	sfs_pool_uncork(u->ctx->pool);
 	return NULL;
