@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 #include <liburing.h>
 #include <linux/fuse.h>
 
+#include "affinity.h"
 #include "ctx.h"
 
 /* The kernel ABI of FUSE 7.42 (Linux 6.14); Debian 12's headers predate it. */
@@ -333,17 +333,6 @@ static bool handle_request(struct uqueue *q, struct uent *e)
 	return true;
 }
 
-static void pin_to_cpu(unsigned cpu)
-{
-	cpu_set_t allowed, one;
-	if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0 || !CPU_ISSET(cpu, &allowed))
-		return; /* not ours to run on: the queue still serves, from wherever it is scheduled */
-	CPU_ZERO(&one);
-	CPU_SET(cpu, &one);
-	if (sched_setaffinity(0, sizeof(one), &one) != 0)
-		fprintf(stderr, "sheepfs: io_uring queue %u: cannot pin to its CPU: %s\n", cpu, strerror(errno));
-}
-
 static void *queue_main(void *arg)
 {
 	struct uqueue *q = arg;
@@ -351,7 +340,8 @@ static void *queue_main(void *arg)
 	char name[16];
 	snprintf(name, sizeof(name), "sheepfs-ring%u", q->qid);
 	pthread_setname_np(pthread_self(), name);
-	pin_to_cpu(q->qid);
+	if (!sfs_pin_to_cpu(q->qid))
+		fprintf(stderr, "sheepfs: io_uring queue %u: not bound to its CPU (not ours to run on?)\n", q->qid);
 	pthread_mutex_lock(&q->mu);
 	q->owner = pthread_self();
 	q->owned = true;

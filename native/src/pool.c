@@ -9,7 +9,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +20,8 @@
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "affinity.h"
 
 #ifndef PR_SET_IO_FLUSHER
 #define PR_SET_IO_FLUSHER 57
@@ -702,17 +703,6 @@ static bool timed_out(struct sfs_conn *c)
 	return true;
 }
 
-/* Keeps a thread on one CPU when that CPU is ours to run on (else it stays free). */
-static void pin_to_cpu(unsigned cpu)
-{
-	cpu_set_t allowed, one;
-	if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0 || !CPU_ISSET(cpu, &allowed))
-		return;
-	CPU_ZERO(&one);
-	CPU_SET(cpu, &one);
-	sched_setaffinity(0, sizeof(one), &one);
-}
-
 static void *conn_thread(void *arg)
 {
 	struct sfs_conn *c = arg;
@@ -723,7 +713,7 @@ static void *conn_thread(void *arg)
 	if (p->cfg.io_flusher)
 		prctl(PR_SET_IO_FLUSHER, 1, 0, 0, 0); /* completes writes for a loop device: no reclaim deadlock */
 	if (p->cfg.pin_threads)
-		pin_to_cpu((unsigned)(c - p->conn) % (unsigned)(get_nprocs_conf() > 0 ? get_nprocs_conf() : 1));
+		sfs_pin_to_cpu((unsigned)(c - p->conn) % (unsigned)(get_nprocs_conf() > 0 ? get_nprocs_conf() : 1));
 	unsigned retry = 0;
 	for (;;) {
 		pthread_mutex_lock(&c->mu);
