@@ -350,9 +350,11 @@ static void *queue_main(void *arg)
 	for (unsigned i = 0; i < u->depth; i++)
 		send_cmd(&q->ent[i], CMD_REGISTER, 0);
 	pthread_mutex_lock(&q->mu);
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&q->ring);
-	io_uring_prep_poll_add(sqe, q->evfd, POLLIN);
-	io_uring_sqe_set_data(sqe, NULL); /* NULL: the stop signal */
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&q->ring); /* free: the ring has twice the slots */
+	if (sqe) {
+		io_uring_prep_poll_add(sqe, q->evfd, POLLIN);
+		io_uring_sqe_set_data(sqe, NULL); /* NULL: the stop signal */
+	}
 	q->batching = false;
 	unsigned n = publish_sqes(&q->ring);
 	pthread_mutex_unlock(&q->mu);
