@@ -292,7 +292,7 @@ void sfs_uring_saw_request(struct sfs_uring *u, const void *req, size_t len)
 
 /* ------------------------------------------------------------------ queue threads */
 
-static bool handle_request(struct uqueue *q, struct uent *e)
+static void handle_request(struct uqueue *q, struct uent *e)
 {
 	struct sfs_uring *u = q->u;
 	const struct fuse_in_header *in = (const struct fuse_in_header *)(const void *)e->hdr->in_out;
@@ -303,12 +303,12 @@ static bool handle_request(struct uqueue *q, struct uent *e)
 		fprintf(stderr, "sheepfs: io_uring queue %u: malformed request (len %u, payload %u): EIO\n",
 			q->qid, in->len, psz);
 		if (in->unique == 0)
-			return false;
+			return; /* nothing to answer: the entry is lost to this queue */
 		e->unique = in->unique;
 		struct fuse_out_header oh = { .len = sizeof(oh), .error = -EIO, .unique = in->unique };
 		struct iovec iov = { .iov_base = &oh, .iov_len = sizeof(oh) };
 		commit(e, &iov, 1);
-		return true;
+		return;
 	}
 	size_t a0 = in->len - sizeof(*in) - psz;
 	char *start = e->payload - a0 - sizeof(*in);
@@ -330,7 +330,6 @@ static bool handle_request(struct uqueue *q, struct uent *e)
 	fuse_session_process_buf(u->ctx->se, &fb);
 	if (u->current_ok)
 		pthread_setspecific(u->current, NULL);
-	return true;
 }
 
 static void *queue_main(void *arg)
@@ -560,5 +559,4 @@ void sfs_uring_stats(struct sfs_uring *u, struct sfs_uring_stats *out)
 		return;
 	out->requests = atomic_load(&u->requests);
 	out->queues = atomic_load(&u->queues_up);
-	out->offered = atomic_load(&u->offered);
 }

@@ -44,7 +44,6 @@ char *sfs_uring_payload(struct sfs_uring *u, size_t *cap);
 struct sfs_uring_stats {
 	uint64_t requests; /* served from a ring */
 	unsigned queues;   /* queues registered */
-	bool offered;      /* the kernel offered io_uring in INIT */
 };
 void sfs_uring_stats(struct sfs_uring *u, struct sfs_uring_stats *out);
 

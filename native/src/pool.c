@@ -712,8 +712,9 @@ static void *conn_thread(void *arg)
 	pthread_setname_np(pthread_self(), name); /* top -H, perf and gdb tell the threads apart */
 	if (p->cfg.io_flusher)
 		prctl(PR_SET_IO_FLUSHER, 1, 0, 0, 0); /* completes writes for a loop device: no reclaim deadlock */
-	if (p->cfg.pin_threads)
-		sfs_pin_to_cpu((unsigned)(c - p->conn) % (unsigned)(get_nprocs_conf() > 0 ? get_nprocs_conf() : 1));
+	int cpus = get_nprocs_conf();
+	if (p->cfg.pin_threads && cpus > 0)
+		sfs_pin_to_cpu((unsigned)(c - p->conn) % (unsigned)cpus);
 	unsigned retry = 0;
 	for (;;) {
 		pthread_mutex_lock(&c->mu);
