@@ -24,8 +24,23 @@
 struct sfs_ctx;
 struct sfs_uring;
 
+/* The entries of all queues together are memory touched at mount: with more CPUs each queue gets
+ * fewer entries than asked, down to 2, so that they fit in this budget. */
+#define SFS_URING_MEMORY_BUDGET ((size_t)64 << 20)
+#define SFS_URING_MIN_DEPTH 2u
+
+/* Entries per queue for nq queues of entry_bytes each, when asked for `asked` (0 counts as 1). */
+static inline unsigned sfs_uring_depth(unsigned asked, unsigned nq, size_t entry_bytes)
+{
+	unsigned d = asked ? asked : 1;
+	size_t fit = SFS_URING_MEMORY_BUDGET / ((size_t)(nq ? nq : 1) * (entry_bytes ? entry_bytes : 1));
+	if (d > fit)
+		d = fit < SFS_URING_MIN_DEPTH ? SFS_URING_MIN_DEPTH : (unsigned)fit;
+	return d;
+}
+
 /* Installs the reply hook on the mounted session (ctx->se): from now on replies go through it.
- * depth: ring entries per CPU. NULL (errno set) on failure. */
+ * depth: ring entries per CPU asked for (see sfs_uring_depth). NULL (errno set) on failure. */
 struct sfs_uring *sfs_uring_create(struct sfs_ctx *ctx, unsigned depth);
 /* Called by the /dev/fuse loop with every request it read, before dispatching it: notes whether
  * the kernel offers io_uring in INIT. */
@@ -42,8 +57,11 @@ void sfs_uring_destroy(struct sfs_uring *u);
 char *sfs_uring_payload(struct sfs_uring *u, size_t *cap);
 
 struct sfs_uring_stats {
-	uint64_t requests; /* served from a ring */
-	unsigned queues;   /* queues registered */
+	uint64_t requests;            /* served from a ring */
+	unsigned queues;              /* queues registered */
+	unsigned depth;               /* entries per queue */
+	uint64_t ring_bytes;          /* the entries' memory, all queues */
+	uint64_t ring_resident_bytes; /* of it, in RAM (mincore) */
 };
 void sfs_uring_stats(struct sfs_uring *u, struct sfs_uring_stats *out);
 

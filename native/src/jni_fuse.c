@@ -528,7 +528,7 @@ static jlongArray n_stats(JNIEnv *env, jclass cls, jlong h)
 		(jlong)atomic_load(&s->probes), (jlong)atomic_load(&s->adopted),
 		(jlong)atomic_load(&s->zero_copy_bytes), (jlong)atomic_load(&s->ra_hits), (jlong)atomic_load(&s->ra_bytes),
 		(jlong)ps.sends, (jlong)atomic_load(&ctx->readers_peak),
-		(jlong)us.requests, (jlong)us.queues,
+		(jlong)us.requests, (jlong)us.queues, (jlong)us.depth, (jlong)us.ring_bytes, (jlong)us.ring_resident_bytes,
 	};
 	jsize n = (jsize)(sizeof(a) / sizeof(a[0]));
 	jlongArray r = (*env)->NewLongArray(env, n);

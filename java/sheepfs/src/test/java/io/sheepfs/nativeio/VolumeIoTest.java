@@ -249,6 +249,13 @@ class VolumeIoTest {
         try (FuseTests.UringSwitch on = FuseTests.enableUring()) {
             tearDown();
             start(false, FuseSession.Options.defaults().withUring(4));
+            FuseStats atMount = session.stats();
+            long depth = atMount.uringDepth(); /* 4 as asked, fewer on a machine with many CPUs (the budget) */
+            assertTrue(depth >= 2 && depth <= 4, "entries per queue: " + depth);
+            long cpus = Runtime.getRuntime().availableProcessors();
+            assertTrue(atMount.uringRingBytes() >= cpus * depth * MiB, "ring memory: " + atMount.uringRingBytes());
+            /* touched at mount: the resident size does not creep up later as entries first carry 1 MiB */
+            assertEquals(atMount.uringRingBytes(), atMount.uringResidentBytes(), "ring memory in RAM at mount");
             readersUnderMixedLoad();
             byte[] big = random(77, 6 * MiB);
             write(vol("mixed"), 3L * MiB, big); /* direct I/O: 1 MiB requests, sent from their ring entries */
@@ -275,6 +282,7 @@ class VolumeIoTest {
             start(false, FuseSession.Options.defaults());
             readersUnderMixedLoad();
             assertEquals(0, session.stats().uringRequests());
+            assertEquals(0, session.stats().uringRingBytes());
         }
     }
 
