@@ -34,6 +34,22 @@ wait_mounted() { # pid: waits until the mount answers, or fails if that process 
   log "sheepfs did not mount within 60 s"; exit 1
 }
 
+# bench_transport 0|1 (1 = keep /dev/fuse): FUSE over io_uring where the kernel has it (Linux
+# 6.14+, fuse.enable_uring writable): the parameter is set to Y and sheepfs mounted with --io-uring.
+# Sets transport (for the report) and uring_was; bench_transport_end puts the parameter back.
+uring_param=/sys/module/fuse/parameters/enable_uring uring_was="" transport="/dev/fuse"
+bench_transport() {
+  if [ "$1" = 0 ] && [ -w "$uring_param" ]; then
+    uring_was=$(cat "$uring_param")
+    echo Y >"$uring_param"
+    SHEEPFS_MOUNT_OPTS="${SHEEPFS_MOUNT_OPTS:+$SHEEPFS_MOUNT_OPTS }--io-uring"
+    transport="io_uring (fuse.enable_uring=Y for this run, was $uring_was)"
+  fi
+}
+bench_transport_end() {
+  [ -z "$uring_was" ] || echo "$uring_was" >"$uring_param"
+}
+
 # bench_stop: unmounts and stops every process these functions started (for the EXIT trap)
 bench_stop() {
   mountpoint -q "$mnt" && unmount_fuse
