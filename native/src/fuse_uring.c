@@ -84,6 +84,12 @@ struct uqueue {
 	struct uent *ent;
 };
 
+/* Commits an I/O thread published during a batch of answers, per queue, not yet submitted: they
+ * go out with one io_uring_enter per queue when the batch ends, not one per reply. */
+struct udefer {
+	unsigned *n; /* [nq] */
+};
+
 struct sfs_uring {
 	struct sfs_ctx *ctx;
 	int fd; /* /dev/fuse */
@@ -95,8 +101,13 @@ struct sfs_uring {
 	atomic_bool started;
 	atomic_uint queues_up;
 	atomic_ullong requests;
+	atomic_ullong batched; /* commits an I/O thread submitted together with others */
 	pthread_key_t current; /* the entry a queue thread is dispatching */
 	bool current_ok;
+	pthread_key_t deferring; /* an I/O thread inside a batch: its struct udefer */
+	bool deferring_ok;
+	struct udefer *defer;    /* one per pool connection (I/O thread) */
+	unsigned *defer_counts;  /* their counts, SFS_POOL_MAX_CONNECTIONS x nq */
 	pthread_mutex_t tmu[TABLE_BUCKETS];
 	struct uent *table[TABLE_BUCKETS];
 	struct uqueue q[];
@@ -195,7 +206,35 @@ static void send_cmd(struct uent *e, unsigned cmd, uint64_t commit_id)
 	bool later = q->batching && q->owned && pthread_equal(pthread_self(), q->owner);
 	unsigned n = later ? 0 : publish_sqes(&q->ring);
 	pthread_mutex_unlock(&q->mu);
+	struct udefer *d = q->u->deferring_ok ? pthread_getspecific(q->u->deferring) : NULL;
+	if (d != NULL) {
+		d->n[q->qid] += n; /* published: a submit by any thread takes them, at the latest ours */
+		return;
+	}
 	enter_sqes(q, n);
+}
+
+void sfs_uring_batch_begin(struct sfs_uring *u, unsigned conn)
+{
+	if (u != NULL && u->deferring_ok && conn < SFS_POOL_MAX_CONNECTIONS)
+		pthread_setspecific(u->deferring, &u->defer[conn]);
+}
+
+void sfs_uring_batch_end(struct sfs_uring *u, unsigned conn)
+{
+	if (u == NULL || !u->deferring_ok || conn >= SFS_POOL_MAX_CONNECTIONS)
+		return;
+	pthread_setspecific(u->deferring, NULL);
+	struct udefer *d = &u->defer[conn];
+	for (unsigned i = 0; i < u->nq; i++) {
+		if (d->n[i] == 0)
+			continue;
+		unsigned n = d->n[i];
+		d->n[i] = 0;
+		if (n > 1)
+			atomic_fetch_add(&u->batched, n);
+		enter_sqes(&u->q[i], n);
+	}
 }
 
 /* Copies a reply (iov[0]: fuse_out_header) into e and commits it. */
@@ -481,6 +520,10 @@ static void free_uring(struct sfs_uring *u)
 	pthread_mutex_destroy(&u->init_mu);
 	if (u->current_ok)
 		pthread_key_delete(u->current);
+	if (u->deferring_ok)
+		pthread_key_delete(u->deferring);
+	free(u->defer_counts);
+	free(u->defer);
 	free(u);
 }
 
@@ -501,6 +544,13 @@ struct sfs_uring *sfs_uring_create(struct sfs_ctx *ctx, unsigned depth)
 	u->depth = sfs_uring_depth(depth, nq, HEADROOM + u->payload);
 	pthread_mutex_init(&u->init_mu, NULL);
 	u->current_ok = pthread_key_create(&u->current, NULL) == 0;
+	u->defer = calloc(SFS_POOL_MAX_CONNECTIONS, sizeof(*u->defer));
+	u->defer_counts = calloc((size_t)SFS_POOL_MAX_CONNECTIONS * nq, sizeof(unsigned));
+	if (u->defer != NULL && u->defer_counts != NULL) {
+		for (unsigned c = 0; c < SFS_POOL_MAX_CONNECTIONS; c++)
+			u->defer[c].n = u->defer_counts + (size_t)c * nq;
+		u->deferring_ok = pthread_key_create(&u->deferring, NULL) == 0;
+	}
 	for (unsigned b = 0; b < TABLE_BUCKETS; b++)
 		pthread_mutex_init(&u->tmu[b], NULL);
 	int err = 0;
@@ -561,6 +611,7 @@ void sfs_uring_stats(struct sfs_uring *u, struct sfs_uring_stats *out)
 	out->requests = atomic_load(&u->requests);
 	out->queues = atomic_load(&u->queues_up);
 	out->depth = u->depth;
+	out->batched_commits = atomic_load(&u->batched);
 	for (unsigned i = 0; i < u->nq; i++) {
 		struct uqueue *q = &u->q[i];
 		if (q->mem == NULL)

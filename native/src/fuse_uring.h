@@ -56,12 +56,18 @@ void sfs_uring_destroy(struct sfs_uring *u);
  * in it and a write's data is already in it: the reply then needs no copy. */
 char *sfs_uring_payload(struct sfs_uring *u, size_t *cap);
 
+/* The pool's batch hooks (sfs_pool_cfg): between them, commits of replies sent by the calling
+ * I/O thread (connection conn) are published at once but submitted together at the end. */
+void sfs_uring_batch_begin(struct sfs_uring *u, unsigned conn);
+void sfs_uring_batch_end(struct sfs_uring *u, unsigned conn);
+
 struct sfs_uring_stats {
 	uint64_t requests;            /* served from a ring */
 	unsigned queues;              /* queues registered */
 	unsigned depth;               /* entries per queue */
 	uint64_t ring_bytes;          /* the entries' memory, all queues */
 	uint64_t ring_resident_bytes; /* of it, in RAM (mincore) */
+	uint64_t batched_commits;     /* replies an I/O thread committed with others in one submit */
 };
 void sfs_uring_stats(struct sfs_uring *u, struct sfs_uring_stats *out);
 

@@ -759,7 +759,13 @@ static void *conn_thread(void *arg)
 		if (down)
 			continue;
 		if (pfd[1].revents & (POLLIN | POLLERR | POLLHUP)) {
-			if (!conn_read(c, fd)) {
+			unsigned ci = (unsigned)(c - p->conn);
+			if (p->cfg.batch_begin)
+				p->cfg.batch_begin(p->cfg.batch_arg, ci);
+			bool ok = conn_read(c, fd);
+			if (p->cfg.batch_end)
+				p->cfg.batch_end(p->cfg.batch_arg, ci);
+			if (!ok) {
 				conn_reset(c, true);
 				continue;
 			}
@@ -794,8 +800,8 @@ static int set_gateways_locked(struct sfs_pool *p, const char *spec)
 struct sfs_pool *sfs_pool_create(const struct sfs_pool_cfg *cfg, const char *gateways)
 {
 	unsigned n = cfg->connections ? cfg->connections : 1;
-	if (n > 64)
-		n = 64;
+	if (n > SFS_POOL_MAX_CONNECTIONS)
+		n = SFS_POOL_MAX_CONNECTIONS;
 	struct sfs_pool *p = calloc(1, sizeof(*p) + n * sizeof(struct sfs_conn));
 	if (p == NULL)
 		return NULL;

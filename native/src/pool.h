@@ -56,7 +56,13 @@ struct sfs_pool_cfg {
 	unsigned request_timeout_ms; /* no answer for this long: reconnect and resend (0 = wait forever) */
 	bool io_flusher;          /* PR_SET_IO_FLUSHER on the I/O threads */
 	bool pin_threads;         /* connection i's I/O thread runs on CPU i (per-CPU FUSE queues) */
+	/* Around each batch of answers connection conn's I/O thread reads and completes: what the
+	 * completions send may wait for batch_end (io_uring commits: one system call). NULL: none. */
+	void (*batch_begin)(void *arg, unsigned conn);
+	void (*batch_end)(void *arg, unsigned conn);
+	void *batch_arg;
 };
+#define SFS_POOL_MAX_CONNECTIONS 64u
 
 /* gateways: "host:port[,host:port...]" (IPv6 as [addr]:port). NULL and errno on failure. */
 struct sfs_pool *sfs_pool_create(const struct sfs_pool_cfg *cfg, const char *gateways);
