@@ -198,7 +198,6 @@ static void cloexec_all(void)
 	closedir(d);
 }
 
-
 /* An I/O thread's batch of answers: over io_uring its reply commits go out together at the end.
  * ctx->uring is set after the pool starts, but before any FUSE request can reach an I/O thread. */
 static void io_batch_begin(void *arg, unsigned conn)
@@ -212,6 +211,7 @@ static void io_batch_end(void *arg, unsigned conn)
 	struct sfs_ctx *ctx = arg;
 	sfs_uring_batch_end(ctx->uring, conn);
 }
+
 static jlong n_create(JNIEnv *env, jclass cls, jobject callbacks, jstring jmnt, jobjectArray jargs,
 		      jstring jgw, jintArray jcfg)
 {
