@@ -84,12 +84,6 @@ struct uqueue {
 	struct uent *ent;
 };
 
-/* Commits an I/O thread published during a batch of answers, per queue, not yet submitted: they
- * go out with one io_uring_enter per queue when the batch ends, not one per reply. */
-struct udefer {
-	unsigned *n; /* [nq] */
-};
-
 struct sfs_uring {
 	struct sfs_ctx *ctx;
 	int fd; /* /dev/fuse */
@@ -104,10 +98,12 @@ struct sfs_uring {
 	atomic_ullong batched; /* commits an I/O thread submitted together with others */
 	pthread_key_t current; /* the entry a queue thread is dispatching */
 	bool current_ok;
-	pthread_key_t deferring; /* an I/O thread inside a batch: its struct udefer */
+	/* Commits an I/O thread published during a batch of answers but did not submit yet, per
+	 * queue: a row of nq counts per pool connection (SFS_POOL_MAX_CONNECTIONS rows). They go out
+	 * with one io_uring_enter per queue when the batch ends, not one per reply. */
+	unsigned *defer;
+	pthread_key_t deferring; /* an I/O thread inside a batch: its row of defer */
 	bool deferring_ok;
-	struct udefer *defer;    /* one per pool connection (I/O thread) */
-	unsigned *defer_counts;  /* their counts, SFS_POOL_MAX_CONNECTIONS x nq */
 	pthread_mutex_t tmu[TABLE_BUCKETS];
 	struct uent *table[TABLE_BUCKETS];
 	struct uqueue q[];
@@ -206,9 +202,9 @@ static void send_cmd(struct uent *e, unsigned cmd, uint64_t commit_id)
 	bool later = q->batching && q->owned && pthread_equal(pthread_self(), q->owner);
 	unsigned n = later ? 0 : publish_sqes(&q->ring);
 	pthread_mutex_unlock(&q->mu);
-	struct udefer *d = q->u->deferring_ok ? pthread_getspecific(q->u->deferring) : NULL;
-	if (d != NULL) {
-		d->n[q->qid] += n; /* published: a submit by any thread takes them, at the latest ours */
+	unsigned *pending = q->u->deferring_ok ? pthread_getspecific(q->u->deferring) : NULL;
+	if (pending != NULL) {
+		pending[q->qid] += n; /* published: a submit by any thread takes them, at the latest ours */
 		return;
 	}
 	enter_sqes(q, n);
@@ -217,7 +213,7 @@ static void send_cmd(struct uent *e, unsigned cmd, uint64_t commit_id)
 void sfs_uring_batch_begin(struct sfs_uring *u, unsigned conn)
 {
 	if (u != NULL && u->deferring_ok && conn < SFS_POOL_MAX_CONNECTIONS)
-		pthread_setspecific(u->deferring, &u->defer[conn]);
+		pthread_setspecific(u->deferring, u->defer + (size_t)conn * u->nq);
 }
 
 void sfs_uring_batch_end(struct sfs_uring *u, unsigned conn)
@@ -225,12 +221,12 @@ void sfs_uring_batch_end(struct sfs_uring *u, unsigned conn)
 	if (u == NULL || !u->deferring_ok || conn >= SFS_POOL_MAX_CONNECTIONS)
 		return;
 	pthread_setspecific(u->deferring, NULL);
-	struct udefer *d = &u->defer[conn];
+	unsigned *pending = u->defer + (size_t)conn * u->nq;
 	for (unsigned i = 0; i < u->nq; i++) {
-		if (d->n[i] == 0)
+		unsigned n = pending[i];
+		if (n == 0)
 			continue;
-		unsigned n = d->n[i];
-		d->n[i] = 0;
+		pending[i] = 0;
 		if (n > 1)
 			atomic_fetch_add(&u->batched, n);
 		enter_sqes(&u->q[i], n);
@@ -522,7 +518,6 @@ static void free_uring(struct sfs_uring *u)
 		pthread_key_delete(u->current);
 	if (u->deferring_ok)
 		pthread_key_delete(u->deferring);
-	free(u->defer_counts);
 	free(u->defer);
 	free(u);
 }
@@ -544,13 +539,8 @@ struct sfs_uring *sfs_uring_create(struct sfs_ctx *ctx, unsigned depth)
 	u->depth = sfs_uring_depth(depth, nq, HEADROOM + u->payload);
 	pthread_mutex_init(&u->init_mu, NULL);
 	u->current_ok = pthread_key_create(&u->current, NULL) == 0;
-	u->defer = calloc(SFS_POOL_MAX_CONNECTIONS, sizeof(*u->defer));
-	u->defer_counts = calloc((size_t)SFS_POOL_MAX_CONNECTIONS * nq, sizeof(unsigned));
-	if (u->defer != NULL && u->defer_counts != NULL) {
-		for (unsigned c = 0; c < SFS_POOL_MAX_CONNECTIONS; c++)
-			u->defer[c].n = u->defer_counts + (size_t)c * nq;
-		u->deferring_ok = pthread_key_create(&u->deferring, NULL) == 0;
-	}
+	u->defer = calloc((size_t)SFS_POOL_MAX_CONNECTIONS * nq, sizeof(*u->defer));
+	u->deferring_ok = u->defer != NULL && pthread_key_create(&u->deferring, NULL) == 0;
 	for (unsigned b = 0; b < TABLE_BUCKETS; b++)
 		pthread_mutex_init(&u->tmu[b], NULL);
 	int err = 0;
