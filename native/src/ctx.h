@@ -81,6 +81,10 @@ struct sfs_ctx {
 
 /* fuse_ops.c */
 extern const struct fuse_lowlevel_ops sfs_fuse_ops;
+/* True if the request (opcode, then its per-op struct of len bytes) never waits: a volume's read
+ * or write, whose reply comes from the pool's completions. Anything else may block (an upcall,
+ * a call to sheep and back), so an I/O thread hands it to another thread. */
+bool sfs_op_never_waits(uint32_t opcode, const void *arg, size_t len);
 /* Looks up an attached volume and takes a reference on it (NULL if none). */
 struct sfs_vol *sfs_vt_get(struct sfs_ctx *ctx, uint64_t ino);
 

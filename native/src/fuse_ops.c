@@ -563,6 +563,15 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t si
 		fuse_reply_write(req, (size_t)r > size ? size : (size_t)r);
 }
 
+bool sfs_op_never_waits(uint32_t opcode, const void *arg, size_t len)
+{
+	uint64_t fh; /* the first field of both fuse_read_in and fuse_write_in */
+	if ((opcode != FUSE_READ && opcode != FUSE_WRITE) || len < sizeof(fh))
+		return false;
+	memcpy(&fh, arg, sizeof(fh));
+	return (fh & VOL_FH_BIT) != 0;
+}
+
 static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set, struct fuse_file_info *fi)
 {
 	struct sfs_ctx *ctx = ctx_of(req);

@@ -61,6 +61,7 @@ struct uent {
 	char *payload;
 	uint64_t unique;    /* of the request it holds while ours (0: none) */
 	struct uent *hnext; /* in the table of held requests */
+	struct uent *snext; /* in the queue's list for its slow thread */
 	unsigned cmd;       /* the last command sent for it (sent again after EINTR/EAGAIN) */
 	uint64_t cmd_id;    /* and its commit id */
 	struct iovec iov[2];
@@ -69,8 +70,19 @@ struct uent {
 struct uqueue {
 	struct sfs_uring *u;
 	unsigned qid;
+	/* Served by the pool's I/O thread qid (on this CPU), which polls the ring beside its socket:
+	 * then th only runs the requests that may block (slow_main). Else th serves the ring. */
+	bool served;
 	pthread_t th;
 	bool started;
+	bool up;            /* a request came: counted in queues_up (the serving thread only) */
+	pthread_mutex_t svc_mu; /* a served ring: held while the I/O thread serves it */
+	bool go, registered, done; /* under svc_mu: started, entries registered, ended */
+	pthread_mutex_t slow_mu;
+	pthread_cond_t slow_cv;
+	struct uent *slow_head, *slow_tail; /* requests handed to th */
+	bool slow_stop;
+	struct sfs_cork slow_cork;
 	pthread_t owner;    /* the queue thread, as it knows itself (set under mu) */
 	bool owned;
 	struct io_uring ring;
@@ -96,6 +108,7 @@ struct sfs_uring {
 	atomic_uint queues_up;
 	atomic_ullong requests;
 	atomic_ullong batched; /* commits an I/O thread submitted together with others */
+	atomic_ullong io_thread_ran, handed; /* requests an I/O thread ran itself, handed to its slow thread */
 	pthread_key_t current; /* the entry a queue thread is dispatching */
 	bool current_ok;
 	/* Commits an I/O thread published during a batch of answers but did not submit yet, per
@@ -104,6 +117,7 @@ struct sfs_uring {
 	unsigned *defer;
 	pthread_key_t deferring; /* an I/O thread inside a batch: its row of defer */
 	bool deferring_ok;
+	struct sfs_pool_source source; /* what the pool's I/O threads do for us */
 	pthread_mutex_t tmu[TABLE_BUCKETS];
 	struct uent *table[TABLE_BUCKETS];
 	struct uqueue q[];
@@ -173,17 +187,14 @@ static void enter_sqes(struct uqueue *q, unsigned n)
 	}
 }
 
-/* Queues a command for e on its ring and submits it, unless the queue thread will (it is
- * handling completions on this very thread). */
-static void send_cmd(struct uent *e, unsigned cmd, uint64_t commit_id)
+/* Prepares a command for e on its ring (q->mu held). False if the ring has no room. */
+static bool prep_cmd(struct uent *e, unsigned cmd, uint64_t commit_id)
 {
 	struct uqueue *q = e->q;
-	pthread_mutex_lock(&q->mu);
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&q->ring);
 	if (sqe == NULL) { /* cannot happen: one SQE per entry, plus one, and twice as many slots */
-		pthread_mutex_unlock(&q->mu);
 		fprintf(stderr, "sheepfs: io_uring queue %u: no free submission entry; a request is lost\n", q->qid);
-		return;
+		return false;
 	}
 	memset(sqe, 0, 2 * sizeof(*sqe)); /* SQE128: the command area is the second half */
 	sqe->opcode = IORING_OP_URING_CMD;
@@ -199,6 +210,19 @@ static void send_cmd(struct uent *e, unsigned cmd, uint64_t commit_id)
 	io_uring_sqe_set_data(sqe, e);
 	e->cmd = cmd;
 	e->cmd_id = commit_id;
+	return true;
+}
+
+/* Queues a command for e on its ring and submits it, unless the queue thread will (it is
+ * handling completions on this very thread) or the calling I/O thread's batch will. */
+static void send_cmd(struct uent *e, unsigned cmd, uint64_t commit_id)
+{
+	struct uqueue *q = e->q;
+	pthread_mutex_lock(&q->mu);
+	if (!prep_cmd(e, cmd, commit_id)) {
+		pthread_mutex_unlock(&q->mu);
+		return;
+	}
 	bool later = q->batching && q->owned && pthread_equal(pthread_self(), q->owner);
 	unsigned n = later ? 0 : publish_sqes(&q->ring);
 	pthread_mutex_unlock(&q->mu);
@@ -210,15 +234,34 @@ static void send_cmd(struct uent *e, unsigned cmd, uint64_t commit_id)
 	enter_sqes(q, n);
 }
 
-void sfs_uring_batch_begin(struct sfs_uring *u, unsigned conn)
+/* Registers all of q's entries with one submit, from the thread that will serve them: the kernel
+ * runs the task work of their completions there. With stop_poll, also a poll of q->evfd. */
+static void register_entries(struct uqueue *q, bool stop_poll)
 {
-	if (u != NULL && u->deferring_ok && conn < SFS_POOL_MAX_CONNECTIONS)
+	pthread_mutex_lock(&q->mu);
+	for (unsigned i = 0; i < q->u->depth; i++)
+		prep_cmd(&q->ent[i], CMD_REGISTER, 0);
+	struct io_uring_sqe *sqe = stop_poll ? io_uring_get_sqe(&q->ring) : NULL; /* free: twice the slots */
+	if (sqe) {
+		io_uring_prep_poll_add(sqe, q->evfd, POLLIN);
+		io_uring_sqe_set_data(sqe, NULL); /* NULL: the stop signal */
+	}
+	unsigned n = publish_sqes(&q->ring);
+	pthread_mutex_unlock(&q->mu);
+	enter_sqes(q, n);
+}
+
+static void batch_begin(void *arg, unsigned conn)
+{
+	struct sfs_uring *u = arg;
+	if ( u->deferring_ok && conn < SFS_POOL_MAX_CONNECTIONS)
 		pthread_setspecific(u->deferring, u->defer + (size_t)conn * u->nq);
 }
 
-void sfs_uring_batch_end(struct sfs_uring *u, unsigned conn)
+static void batch_end(void *arg, unsigned conn)
 {
-	if (u == NULL || !u->deferring_ok || conn >= SFS_POOL_MAX_CONNECTIONS)
+	struct sfs_uring *u = arg;
+	if (!u->deferring_ok || conn >= SFS_POOL_MAX_CONNECTIONS)
 		return;
 	pthread_setspecific(u->deferring, NULL);
 	unsigned *pending = u->defer + (size_t)conn * u->nq;
@@ -327,7 +370,22 @@ void sfs_uring_saw_request(struct sfs_uring *u, const void *req, size_t len)
 
 /* ------------------------------------------------------------------ queue threads */
 
-static void handle_request(struct uqueue *q, struct uent *e)
+static void hand_to_slow_thread(struct uqueue *q, struct uent *e)
+{
+	pthread_mutex_lock(&q->slow_mu);
+	e->snext = NULL;
+	if (q->slow_tail)
+		q->slow_tail->snext = e;
+	else
+		q->slow_head = e;
+	q->slow_tail = e;
+	pthread_cond_signal(&q->slow_cv);
+	pthread_mutex_unlock(&q->slow_mu);
+}
+
+/* Dispatches the request in e to libfuse on this thread, or, on the I/O thread serving q, hands
+ * one that may block to q's slow thread (may_block: this is it). ck: this thread's cork. */
+static void handle_request(struct uqueue *q, struct uent *e, bool may_block, struct sfs_cork *ck)
 {
 	struct sfs_uring *u = q->u;
 	const struct fuse_in_header *in = (const struct fuse_in_header *)(const void *)e->hdr->in_out;
@@ -346,6 +404,15 @@ static void handle_request(struct uqueue *q, struct uent *e)
 		return;
 	}
 	size_t a0 = in->len - sizeof(*in) - psz;
+	uint32_t op = in->opcode;
+	if (!may_block) {
+		if (!sfs_op_never_waits(op, e->hdr->op_in, a0)) {
+			atomic_fetch_add_explicit(&u->handed, 1, memory_order_relaxed);
+			hand_to_slow_thread(q, e);
+			return;
+		}
+		atomic_fetch_add_explicit(&u->io_thread_ran, 1, memory_order_relaxed);
+	}
 	char *start = e->payload - a0 - sizeof(*in);
 	memcpy(start + sizeof(*in), e->hdr->op_in, a0);
 	memcpy(start, in, sizeof(*in));
@@ -354,9 +421,8 @@ static void handle_request(struct uqueue *q, struct uent *e)
 	atomic_fetch_add_explicit(&u->requests, 1, memory_order_relaxed);
 	/* as in the /dev/fuse loop: volume I/O of one batch goes out together, anything else that
 	 * may wait starts with nothing of ours unsent */
-	uint32_t op = in->opcode;
 	if (op == FUSE_READ || op == FUSE_WRITE)
-		sfs_pool_cork(u->ctx->pool, &q->cork);
+		sfs_pool_cork(u->ctx->pool, ck);
 	else
 		sfs_pool_uncork(u->ctx->pool);
 	struct fuse_buf fb = { .mem = start, .size = sizeof(*in) + a0 + psz };
@@ -367,10 +433,47 @@ static void handle_request(struct uqueue *q, struct uent *e)
 		pthread_setspecific(u->current, NULL);
 }
 
+/* Handles the completions q's ring has: requests, and commands the kernel was not ready for (sent
+ * again). Sends what the requests gathered. Returns false once the queue has ended (the stop
+ * signal, or the connection is gone). */
+static bool reap(struct uqueue *q)
+{
+	struct sfs_uring *u = q->u;
+	struct io_uring_cqe *cqe;
+	unsigned head, seen = 0;
+	bool go = true;
+	io_uring_for_each_cqe(&q->ring, head, cqe) {
+		seen++;
+		struct uent *e = io_uring_cqe_get_data(cqe);
+		int res = cqe->res;
+		if (e == NULL) {
+			go = false;
+		} else if (res == -EINTR || res == -EAGAIN) {
+			send_cmd(e, e->cmd, e->cmd_id); /* the kernel was not ready for it */
+		} else if (res == -ENOTCONN || res == -ECONNABORTED || res == -ECANCELED || res == -ENODEV) {
+			go = false; /* the connection is gone: unmounted or aborted */
+		} else if (res < 0) {
+			fprintf(stderr, "sheepfs: io_uring queue %u: %s failed: %s\n", q->qid,
+				e->cmd == CMD_REGISTER ? "register" : "commit", strerror(-res));
+			if (e->cmd == CMD_REGISTER)
+				go = false;
+		} else {
+			if (!q->up) {
+				q->up = true;
+				atomic_fetch_add(&u->queues_up, 1);
+			}
+			handle_request(q, e, !q->served, &q->cork);
+		}
+	}
+	io_uring_cq_advance(&q->ring, seen);
+	sfs_pool_uncork(u->ctx->pool);
+	return go;
+}
+
+/* The thread of a queue nobody else serves: waits for its ring's completions. */
 static void *queue_main(void *arg)
 {
 	struct uqueue *q = arg;
-	struct sfs_uring *u = q->u;
 	char name[16];
 	snprintf(name, sizeof(name), "sheepfs-ring%u", q->qid);
 	pthread_setname_np(pthread_self(), name);
@@ -379,25 +482,11 @@ static void *queue_main(void *arg)
 	pthread_mutex_lock(&q->mu);
 	q->owner = pthread_self();
 	q->owned = true;
-	q->batching = true; /* registrations go out together, below */
 	pthread_mutex_unlock(&q->mu);
-	for (unsigned i = 0; i < u->depth; i++)
-		send_cmd(&q->ent[i], CMD_REGISTER, 0);
-	pthread_mutex_lock(&q->mu);
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&q->ring); /* free: the ring has twice the slots */
-	if (sqe) {
-		io_uring_prep_poll_add(sqe, q->evfd, POLLIN);
-		io_uring_sqe_set_data(sqe, NULL); /* NULL: the stop signal */
-	}
-	q->batching = false;
-	unsigned n = publish_sqes(&q->ring);
-	pthread_mutex_unlock(&q->mu);
-	enter_sqes(q, n);
-	bool up = false, stop = false;
-	int r;
-	while (!stop) {
+	register_entries(q, true);
+	for (;;) {
 		struct io_uring_cqe *cqe;
-		r = io_uring_wait_cqe(&q->ring, &cqe);
+		int r = io_uring_wait_cqe(&q->ring, &cqe);
 		if (r == -EINTR)
 			continue;
 		if (r < 0) {
@@ -407,40 +496,74 @@ static void *queue_main(void *arg)
 		pthread_mutex_lock(&q->mu);
 		q->batching = true;
 		pthread_mutex_unlock(&q->mu);
-		unsigned head, seen = 0;
-		io_uring_for_each_cqe(&q->ring, head, cqe) {
-			seen++;
-			struct uent *e = io_uring_cqe_get_data(cqe);
-			int res = cqe->res;
-			if (e == NULL) {
-				stop = true;
-			} else if (res == -EINTR || res == -EAGAIN) {
-				send_cmd(e, e->cmd, e->cmd_id); /* the kernel was not ready for it */
-			} else if (res == -ENOTCONN || res == -ECONNABORTED || res == -ECANCELED || res == -ENODEV) {
-				stop = true; /* the connection is gone: unmounted or aborted */
-			} else if (res < 0) {
-				fprintf(stderr, "sheepfs: io_uring queue %u: %s failed: %s\n", q->qid,
-					e->cmd == CMD_REGISTER ? "register" : "commit", strerror(-res));
-				if (e->cmd == CMD_REGISTER)
-					stop = true;
-			} else {
-				if (!up) {
-					up = true;
-					atomic_fetch_add(&u->queues_up, 1);
-				}
-				handle_request(q, e);
-			}
-		}
-		io_uring_cq_advance(&q->ring, seen);
-		sfs_pool_uncork(u->ctx->pool);
+		bool go = reap(q);
 		pthread_mutex_lock(&q->mu);
 		q->batching = false;
-		n = publish_sqes(&q->ring);
+		unsigned n = publish_sqes(&q->ring);
 		pthread_mutex_unlock(&q->mu);
 		enter_sqes(q, n);
+		if (!go)
+			break;
 	}
-	sfs_pool_uncork(u->ctx->pool);
 	return NULL;
+}
+
+/* The thread beside a served queue: runs the requests that may block, in turn. */
+static void *slow_main(void *arg)
+{
+	struct uqueue *q = arg;
+	char name[16];
+	snprintf(name, sizeof(name), "sheepfs-slow%u", q->qid);
+	pthread_setname_np(pthread_self(), name);
+	for (;;) {
+		pthread_mutex_lock(&q->slow_mu);
+		while (q->slow_head == NULL && !q->slow_stop)
+			pthread_cond_wait(&q->slow_cv, &q->slow_mu);
+		struct uent *e = q->slow_head;
+		if (e) {
+			q->slow_head = e->snext;
+			if (q->slow_head == NULL)
+				q->slow_tail = NULL;
+		}
+		pthread_mutex_unlock(&q->slow_mu);
+		if (e == NULL)
+			break; /* stopped, and nothing left */
+		handle_request(q, e, true, &q->slow_cork);
+		sfs_pool_uncork(q->u->ctx->pool);
+	}
+	return NULL;
+}
+
+/* The pool's source hooks (struct sfs_pool_source): I/O thread `conn` serves queue `conn`. */
+static struct uqueue *served_queue(struct sfs_uring *u, unsigned conn)
+{
+	return conn < u->nq && u->q[conn].served ? &u->q[conn] : NULL;
+}
+
+static int serve_fd(void *arg, unsigned conn)
+{
+	struct uqueue *q = served_queue(arg, conn);
+	if (q == NULL)
+		return -1;
+	pthread_mutex_lock(&q->svc_mu);
+	if (q->go && !q->registered && !q->done) {
+		q->registered = true;
+		register_entries(q, false); /* here: the thread that will serve them */
+	}
+	int fd = q->registered && !q->done ? q->ring.ring_fd : -1;
+	pthread_mutex_unlock(&q->svc_mu);
+	return fd;
+}
+
+static void serve(void *arg, unsigned conn)
+{
+	struct uqueue *q = served_queue(arg, conn);
+	if (q == NULL)
+		return;
+	pthread_mutex_lock(&q->svc_mu);
+	if (q->registered && !q->done && !reap(q))
+		q->done = true;
+	pthread_mutex_unlock(&q->svc_mu);
 }
 
 static void start_queues(struct sfs_uring *u)
@@ -451,10 +574,16 @@ static void start_queues(struct sfs_uring *u)
 		struct uqueue *q = &u->q[i];
 		if (!q->ring_ok)
 			continue;
-		int e = pthread_create(&q->th, NULL, queue_main, q);
+		int e = pthread_create(&q->th, NULL, q->served ? slow_main : queue_main, q);
 		if (e != 0)
 			fprintf(stderr, "sheepfs: cannot start io_uring queue %u: %s\n", i, strerror(e));
 		q->started = e == 0;
+		if (q->served && q->started) {
+			pthread_mutex_lock(&q->svc_mu);
+			q->go = true;
+			pthread_mutex_unlock(&q->svc_mu);
+			sfs_pool_kick(u->ctx->pool, i);
+		}
 	}
 }
 
@@ -465,8 +594,12 @@ static int queue_init(struct sfs_uring *u, struct uqueue *q, unsigned qid)
 	q->u = u;
 	q->qid = qid;
 	q->cork.home = (int)qid; /* its volume requests go to the connection served on its CPU */
+	q->slow_cork.home = (int)qid;
 	q->evfd = -1;
 	pthread_mutex_init(&q->mu, NULL);
+	pthread_mutex_init(&q->svc_mu, NULL);
+	pthread_mutex_init(&q->slow_mu, NULL);
+	pthread_cond_init(&q->slow_cv, NULL);
 	q->evfd = eventfd(0, EFD_CLOEXEC);
 	if (q->evfd < 0)
 		return errno;
@@ -509,6 +642,9 @@ static void free_uring(struct sfs_uring *u)
 		if (q->mem)
 			munmap(q->mem, q->memlen);
 		free(q->ent);
+		pthread_cond_destroy(&q->slow_cv);
+		pthread_mutex_destroy(&q->slow_mu);
+		pthread_mutex_destroy(&q->svc_mu);
 		pthread_mutex_destroy(&q->mu);
 	}
 	for (unsigned b = 0; b < TABLE_BUCKETS; b++)
@@ -543,9 +679,13 @@ struct sfs_uring *sfs_uring_create(struct sfs_ctx *ctx, unsigned depth)
 	u->deferring_ok = u->defer != NULL && pthread_key_create(&u->deferring, NULL) == 0;
 	for (unsigned b = 0; b < TABLE_BUCKETS; b++)
 		pthread_mutex_init(&u->tmu[b], NULL);
+	/* the pool's I/O thread i runs on CPU i (pin_threads): it serves queue i beside its socket */
+	unsigned nconn = ctx->pool ? sfs_pool_connections(ctx->pool) : 0;
 	int err = 0;
-	for (unsigned i = 0; i < nq && err == 0; i++)
+	for (unsigned i = 0; i < nq && err == 0; i++) {
+		u->q[i].served = i < nconn;
 		err = queue_init(u, &u->q[i], i);
+	}
 	if (err == 0) {
 		const struct fuse_custom_io io = { .writev = hook_writev, .read = hook_read };
 		int r = fuse_session_custom_io(ctx->se, &io, u->fd);
@@ -557,6 +697,11 @@ struct sfs_uring *sfs_uring_create(struct sfs_ctx *ctx, unsigned depth)
 		errno = err;
 		return NULL;
 	}
+	u->source = (struct sfs_pool_source){
+		.batch_begin = batch_begin, .batch_end = batch_end, .serve_fd = serve_fd, .serve = serve, .arg = u,
+	};
+	if (ctx->pool)
+		sfs_pool_set_source(ctx->pool, &u->source); /* the pool is destroyed first (ctx_free) */
 	return u;
 }
 
@@ -566,10 +711,19 @@ void sfs_uring_stop(struct sfs_uring *u)
 		return;
 	for (unsigned i = 0; i < u->nq; i++) {
 		struct uqueue *q = &u->q[i];
+		if (q->served) {
+			pthread_mutex_lock(&q->svc_mu); /* waits for a round of serving under way */
+			q->done = true;
+			pthread_mutex_unlock(&q->svc_mu);
+			pthread_mutex_lock(&q->slow_mu);
+			q->slow_stop = true;
+			pthread_cond_signal(&q->slow_cv);
+			pthread_mutex_unlock(&q->slow_mu);
+		}
 		if (!q->started)
 			continue;
 		uint64_t one = 1;
-		if (write(q->evfd, &one, sizeof(one)) != sizeof(one))
+		if (!q->served && write(q->evfd, &one, sizeof(one)) != sizeof(one))
 			fprintf(stderr, "sheepfs: cannot stop io_uring queue %u: %s\n", i, strerror(errno));
 		pthread_join(q->th, NULL);
 		q->started = false;
@@ -602,6 +756,8 @@ void sfs_uring_stats(struct sfs_uring *u, struct sfs_uring_stats *out)
 	out->queues = atomic_load(&u->queues_up);
 	out->depth = u->depth;
 	out->batched_commits = atomic_load(&u->batched);
+	out->io_thread_ran = atomic_load(&u->io_thread_ran);
+	out->handed = atomic_load(&u->handed);
 	for (unsigned i = 0; i < u->nq; i++) {
 		struct uqueue *q = &u->q[i];
 		if (q->mem == NULL)

@@ -6,9 +6,16 @@
  * goes to the queue of the CPU its caller runs on, served by a thread pinned there, and the next
  * request comes back with the commit of the previous reply (one system call).
  *
+ * Threads: the pool's I/O thread i runs on CPU i and serves queue i beside its socket (a
+ * struct sfs_pool_source), so one thread takes a volume request, sends it to sheep, reads the answer
+ * and commits the reply: no hand-over between threads, a wake-up less per request. It runs only
+ * requests that never wait (sfs_op_never_waits); the others go to a slow thread beside it, so that
+ * the socket is never left unread (an attach waits for an answer that thread must read). A queue
+ * without a connection on its CPU gets a thread of its own.
+ *
  * How: libfuse 3.14 knows nothing of it, so this layer sits under libfuse's dispatcher. The reply
- * to INIT gets the FUSE_OVER_IO_URING flag added, then one thread per CPU registers its ring
- * entries. A request fetched from a ring is laid out as /dev/fuse would deliver it (header,
+ * to INIT gets the FUSE_OVER_IO_URING flag added, then each queue's entries are registered by the
+ * thread that will serve them. A request fetched from a ring is laid out as /dev/fuse would deliver it (header,
  * per-op struct, payload: the payload stays where the kernel put it) and handed to
  * fuse_session_process_buf. Replies leave libfuse through the session's custom writev (any thread):
  * one that answers a ring request is copied into its entry and committed; others (INIT, requests
@@ -56,11 +63,6 @@ void sfs_uring_destroy(struct sfs_uring *u);
  * in it and a write's data is already in it: the reply then needs no copy. */
 char *sfs_uring_payload(struct sfs_uring *u, size_t *cap);
 
-/* The pool's batch hooks (sfs_pool_cfg): between them, commits of replies sent by the calling
- * I/O thread (connection conn) are published at once but submitted together at the end. */
-void sfs_uring_batch_begin(struct sfs_uring *u, unsigned conn);
-void sfs_uring_batch_end(struct sfs_uring *u, unsigned conn);
-
 struct sfs_uring_stats {
 	uint64_t requests;            /* served from a ring */
 	unsigned queues;              /* queues registered */
@@ -68,6 +70,8 @@ struct sfs_uring_stats {
 	uint64_t ring_bytes;          /* the entries' memory, all queues */
 	uint64_t ring_resident_bytes; /* of it, in RAM (mincore) */
 	uint64_t batched_commits;     /* replies an I/O thread committed with others in one submit */
+	uint64_t io_thread_ran;       /* requests the pool's I/O thread serving a queue ran itself */
+	uint64_t handed;              /* requests it handed to its queue's slow thread (may block) */
 };
 void sfs_uring_stats(struct sfs_uring *u, struct sfs_uring_stats *out);
 

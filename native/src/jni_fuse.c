@@ -198,20 +198,6 @@ static void cloexec_all(void)
 	closedir(d);
 }
 
-/* An I/O thread's batch of answers: over io_uring its reply commits go out together at the end.
- * ctx->uring is set after the pool starts, but before any FUSE request can reach an I/O thread. */
-static void io_batch_begin(void *arg, unsigned conn)
-{
-	struct sfs_ctx *ctx = arg;
-	sfs_uring_batch_begin(ctx->uring, conn);
-}
-
-static void io_batch_end(void *arg, unsigned conn)
-{
-	struct sfs_ctx *ctx = arg;
-	sfs_uring_batch_end(ctx->uring, conn);
-}
-
 static jlong n_create(JNIEnv *env, jclass cls, jobject callbacks, jstring jmnt, jobjectArray jargs,
 		      jstring jgw, jintArray jcfg)
 {
@@ -276,9 +262,6 @@ static jlong n_create(JNIEnv *env, jclass cls, jobject callbacks, jstring jmnt, 
 		.pin_threads = ctx->cfg.uring_depth > 0,
 		.connect_retries = 5, /* 100+200+400+800+1600 ms: rides out a sheep restart */
 		.request_timeout_ms = 60000, /* then reconnect and resend; 3 attempts, then EIO */
-		.batch_begin = io_batch_begin,
-		.batch_end = io_batch_end,
-		.batch_arg = ctx,
 	};
 	ctx->pool = gw ? sfs_pool_create(&pc, gw) : NULL;
 	int perr = errno;
@@ -546,6 +529,7 @@ static jlongArray n_stats(JNIEnv *env, jclass cls, jlong h)
 		(jlong)atomic_load(&s->zero_copy_bytes), (jlong)atomic_load(&s->ra_hits), (jlong)atomic_load(&s->ra_bytes),
 		(jlong)ps.sends, (jlong)atomic_load(&ctx->readers_peak),
 		(jlong)us.requests, (jlong)us.queues, (jlong)us.depth, (jlong)us.ring_bytes, (jlong)us.ring_resident_bytes, (jlong)us.batched_commits,
+		(jlong)us.io_thread_ran, (jlong)us.handed,
 	};
 	jsize n = (jsize)(sizeof(a) / sizeof(a[0]));
 	jlongArray r = (*env)->NewLongArray(env, n);

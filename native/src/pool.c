@@ -76,6 +76,7 @@ struct sfs_pool {
 	bool shut;
 	pthread_key_t cork_key; /* the struct sfs_cork of a corked thread, else NULL */
 	bool cork_key_ok;
+	_Atomic(const struct sfs_pool_source *) src;
 	unsigned nconn;
 	struct sfs_conn conn[];
 };
@@ -659,6 +660,35 @@ static bool conn_has_work(struct sfs_conn *c)
 	return c->sq_head || c->wq_head || c->nfree < SLOTS;
 }
 
+static const struct sfs_pool_source *source(struct sfs_conn *c)
+{
+	return atomic_load_explicit(&c->pool->src, memory_order_acquire);
+}
+
+static unsigned conn_index(struct sfs_conn *c)
+{
+	return (unsigned)(c - c->pool->conn);
+}
+
+static int serve_fd(struct sfs_conn *c, const struct sfs_pool_source *s)
+{
+	return s && s->serve_fd && s->serve ? s->serve_fd(s->arg, conn_index(c)) : -1;
+}
+
+static void batch_begin(struct sfs_conn *c, const struct sfs_pool_source *s)
+{
+	if (s && s->batch_begin)
+		s->batch_begin(s->arg, conn_index(c));
+}
+
+static void batch_end(struct sfs_conn *c, const struct sfs_pool_source *s)
+{
+	if (s && s->batch_end)
+		s->batch_end(s->arg, conn_index(c));
+}
+
+/* Waits ms (a gateway restarting), serving the other event source meanwhile: its requests may
+ * go to other connections, or fail, but are not left unread. */
 static void sleep_unless_stopped(struct sfs_conn *c, unsigned ms)
 {
 	uint64_t end = now_ms() + ms;
@@ -669,11 +699,20 @@ static void sleep_unless_stopped(struct sfs_conn *c, unsigned ms)
 		pthread_mutex_unlock(&c->mu);
 		if (stop || t >= end)
 			return;
-		struct pollfd w = { .fd = c->evfd, .events = POLLIN };
-		if (poll(&w, 1, (int)(end - t)) > 0) {
+		const struct sfs_pool_source *src = source(c);
+		int sfd = serve_fd(c, src);
+		struct pollfd w[2] = { { .fd = c->evfd, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
+		if (poll(w, sfd >= 0 ? 2 : 1, (int)(end - t)) <= 0)
+			continue;
+		if (w[0].revents & POLLIN) {
 			uint64_t v;
 			ssize_t r = read(c->evfd, &v, sizeof(v));
 			(void)r;
+		}
+		if (sfd >= 0 && (w[1].revents & POLLIN)) {
+			batch_begin(c, src);
+			src->serve(src->arg, conn_index(c));
+			batch_end(c, src);
 		}
 	}
 }
@@ -743,8 +782,14 @@ static void *conn_thread(void *arg)
 			}
 			continue;
 		}
-		struct pollfd pfd[2] = { { .fd = c->evfd, .events = POLLIN }, { .fd = fd, .events = ev } };
-		int n = poll(pfd, down ? 1 : 2, p->cfg.request_timeout_ms && work ? 1000 : -1);
+		const struct sfs_pool_source *src = source(c);
+		int sfd = serve_fd(c, src);
+		struct pollfd pfd[3] = { { .fd = c->evfd, .events = POLLIN }, { .fd = sfd, .events = POLLIN },
+					 { .fd = fd, .events = ev } };
+		/* an absent source or socket is skipped by poll (a negative fd) */
+		if (down)
+			pfd[2].fd = -1;
+		int n = poll(pfd, 3, p->cfg.request_timeout_ms && work ? 1000 : -1);
 		if (n < 0)
 			continue;
 		if (!down && p->cfg.request_timeout_ms && timed_out(c)) {
@@ -756,21 +801,21 @@ static void *conn_thread(void *arg)
 			ssize_t r = read(c->evfd, &v, sizeof(v));
 			(void)r;
 		}
-		if (down)
+		bool served = sfd >= 0 && (pfd[1].revents & POLLIN);
+		bool readable = !down && (pfd[2].revents & (POLLIN | POLLERR | POLLHUP));
+		if (!served && !readable && !(pfd[2].revents & POLLOUT))
 			continue;
-		if (pfd[1].revents & (POLLIN | POLLERR | POLLHUP)) {
-			unsigned ci = (unsigned)(c - p->conn);
-			if (p->cfg.batch_begin)
-				p->cfg.batch_begin(p->cfg.batch_arg, ci);
-			bool ok = conn_read(c, fd);
-			if (p->cfg.batch_end)
-				p->cfg.batch_end(p->cfg.batch_arg, ci);
-			if (!ok) {
-				conn_reset(c, true);
-				continue;
-			}
+		/* one batch: what serving and the answers send goes out together at its end */
+		batch_begin(c, src);
+		if (served)
+			src->serve(src->arg, conn_index(c));
+		bool ok = !readable || conn_read(c, fd);
+		batch_end(c, src);
+		if (!ok) {
+			conn_reset(c, true);
+			continue;
 		}
-		if (pfd[1].revents & POLLOUT) {
+		if (!down && (pfd[2].revents & POLLOUT)) {
 			pthread_mutex_lock(&c->mu);
 			c->want_out = false;
 			bool send = claim_sender(c);
@@ -904,6 +949,24 @@ int sfs_pool_set_gateways(struct sfs_pool *p, const char *gateways)
 		wake(c);
 	}
 	return 0;
+}
+
+unsigned sfs_pool_connections(const struct sfs_pool *p)
+{
+	return p->nconn;
+}
+
+void sfs_pool_set_source(struct sfs_pool *p, const struct sfs_pool_source *src)
+{
+	atomic_store_explicit(&p->src, src, memory_order_release);
+	for (unsigned i = 0; i < p->nconn; i++)
+		wake(&p->conn[i]);
+}
+
+void sfs_pool_kick(struct sfs_pool *p, unsigned conn)
+{
+	if (conn < p->nconn)
+		wake(&p->conn[conn]);
 }
 
 void sfs_pool_gateways(struct sfs_pool *p, char *buf, size_t len)

@@ -56,13 +56,23 @@ struct sfs_pool_cfg {
 	unsigned request_timeout_ms; /* no answer for this long: reconnect and resend (0 = wait forever) */
 	bool io_flusher;          /* PR_SET_IO_FLUSHER on the I/O threads */
 	bool pin_threads;         /* connection i's I/O thread runs on CPU i (per-CPU FUSE queues) */
-	/* Around each batch of answers connection conn's I/O thread reads and completes: what the
-	 * completions send may wait for batch_end (io_uring commits: one system call). NULL: none. */
-	void (*batch_begin)(void *arg, unsigned conn);
-	void (*batch_end)(void *arg, unsigned conn);
-	void *batch_arg;
 };
 #define SFS_POOL_MAX_CONNECTIONS 64u
+
+/* What the I/O threads do beside their sockets, set once it exists (over io_uring: the FUSE ring
+ * of each thread's CPU, so that one thread takes a CPU's requests and reads their answers: a
+ * wake-up less per request than handing them between two threads). Every member gets arg and
+ * the index of the calling thread's connection; any may be NULL. */
+struct sfs_pool_source {
+	/* around each batch of work an I/O thread does (answers it reads, events it serves): what
+	 * is sent meanwhile may wait for batch_end (io_uring commits: one system call) */
+	void (*batch_begin)(void *arg, unsigned conn);
+	void (*batch_end)(void *arg, unsigned conn);
+	/* asked every round: an fd to poll for POLLIN, or -1; serve handles it without blocking */
+	int (*serve_fd)(void *arg, unsigned conn);
+	void (*serve)(void *arg, unsigned conn);
+	void *arg;
+};
 
 /* gateways: "host:port[,host:port...]" (IPv6 as [addr]:port). NULL and errno on failure. */
 struct sfs_pool *sfs_pool_create(const struct sfs_pool_cfg *cfg, const char *gateways);
@@ -72,6 +82,13 @@ void sfs_pool_shutdown(struct sfs_pool *p);
 void sfs_pool_destroy(struct sfs_pool *p);
 /* Replaces the gateway list and reconnects every connection (in-flight requests are resent). */
 int sfs_pool_set_gateways(struct sfs_pool *p, const char *gateways);
+/* Connections in the pool (connection i's I/O thread runs on CPU i with pin_threads). */
+unsigned sfs_pool_connections(const struct sfs_pool *p);
+/* Installs src (NULL: none; it must outlive the pool or be replaced first) and wakes every I/O
+ * thread. A thread may still finish a round with the previous source after this returns. */
+void sfs_pool_set_source(struct sfs_pool *p, const struct sfs_pool_source *src);
+/* Wakes connection conn's I/O thread to ask serve_fd again (the source has a new fd). */
+void sfs_pool_kick(struct sfs_pool *p, unsigned conn);
 /* Copies the current gateway list (as given) into buf. */
 void sfs_pool_gateways(struct sfs_pool *p, char *buf, size_t len);
 void sfs_pool_submit(struct sfs_pool *p, struct sfs_io *io);

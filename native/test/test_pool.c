@@ -1,6 +1,6 @@
 /* Socket pool tests against a small sheep-like peer on loopback: out-of-order answers matched by
  * id, corked batches, resending after a dropped connection, a malformed answer, an unreachable
- * gateway. */
+ * gateway, a source the I/O threads serve beside their sockets. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -579,6 +580,173 @@ static void test_shutdown(void)
 	peer_stop(&p);
 }
 
+/* A source the I/O threads serve beside their sockets (what FUSE over io_uring uses): an eventfd
+ * per connection; serving one submits reads from the I/O thread itself. */
+struct src_state {
+	int evfd[2];
+	atomic_int depth[2];  /* batch_begin minus batch_end, per connection */
+	atomic_int served, outside_batch, wrong_thread;
+	atomic_bool submit;
+	pthread_t io_thread[2];
+	atomic_bool seen[2];
+	struct sfs_pool *pool;
+	struct waiter w;
+	struct sfs_io ios[16];
+	uint8_t bufs[16][100];
+	atomic_int next;
+};
+
+static void src_begin(void *arg, unsigned c)
+{
+	struct src_state *s = arg;
+	atomic_fetch_add(&s->depth[c], 1);
+}
+
+static void src_end(void *arg, unsigned c)
+{
+	struct src_state *s = arg;
+	atomic_fetch_sub(&s->depth[c], 1);
+}
+
+static int src_fd(void *arg, unsigned c)
+{
+	struct src_state *s = arg;
+	return c < 2 ? s->evfd[c] : -1;
+}
+
+static void src_serve(void *arg, unsigned c)
+{
+	struct src_state *s = arg;
+	uint64_t v = 0;
+	if (read(s->evfd[c], &v, sizeof(v)) != sizeof(v))
+		return;
+	if (atomic_load(&s->depth[c]) != 1)
+		atomic_fetch_add(&s->outside_batch, 1);
+	if (!atomic_exchange(&s->seen[c], true))
+		s->io_thread[c] = pthread_self();
+	else if (!pthread_equal(s->io_thread[c], pthread_self()))
+		atomic_fetch_add(&s->wrong_thread, 1);
+	for (uint64_t k = 0; k < v; k++) {
+		atomic_fetch_add(&s->served, 1);
+		if (!atomic_load(&s->submit))
+			continue;
+		int i = atomic_fetch_add(&s->next, 1);
+		struct sd_req req;
+		sd_req_read_obj(&req, sd_data_oid(0x77, (uint32_t)i), 0, sizeof(s->bufs[i]));
+		sd_req_encode(&req, s->ios[i].hdr);
+		s->ios[i].rbuf = s->bufs[i];
+		s->ios[i].rlen = sizeof(s->bufs[i]);
+		s->ios[i].done = on_done;
+		s->ios[i].arg = &s->w;
+		sfs_pool_submit(s->pool, &s->ios[i]); /* from the I/O thread: allowed, never waits */
+	}
+}
+
+static void poke(int fd)
+{
+	uint64_t one = 1;
+	CHECK(write(fd, &one, sizeof(one)) == sizeof(one));
+}
+
+static void wait_served(struct src_state *s, int n, int ms)
+{
+	for (int t = 0; t < ms / 10 && atomic_load(&s->served) < n; t++)
+		usleep(10000);
+	if (atomic_load(&s->served) != n)
+		fprintf(stderr, "served %d, want %d\n", atomic_load(&s->served), n);
+	CHECK(atomic_load(&s->served) == n);
+}
+
+static void test_source(void)
+{
+	static struct src_state s; /* big: not on the stack */
+	memset(&s, 0, sizeof(s));
+	struct peer p;
+	peer_start(&p, ANSWER_REVERSED, 1);
+	s.pool = pool_for(p.port, 2);
+	s.evfd[0] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	s.evfd[1] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	CHECK(s.evfd[0] >= 0 && s.evfd[1] >= 0);
+	pthread_mutex_init(&s.w.mu, NULL);
+	pthread_cond_init(&s.w.cv, NULL);
+	s.w.left = 16;
+	atomic_store(&s.submit, true);
+	const struct sfs_pool_source src = { .batch_begin = src_begin, .batch_end = src_end,
+					     .serve_fd = src_fd, .serve = src_serve, .arg = &s };
+	sfs_pool_set_source(s.pool, &src);
+	for (int i = 0; i < 8; i++) { /* both threads serve, and read the answers to what they sent */
+		poke(s.evfd[i & 1]);
+		usleep(2000);
+	}
+	wait_served(&s, 8, 5000);
+	poke(s.evfd[0]);
+	poke(s.evfd[1]);
+	wait_served(&s, 10, 5000);
+	for (int i = 0; i < 6; i++)
+		poke(s.evfd[0]);
+	wait_served(&s, 16, 5000);
+	pthread_mutex_lock(&s.w.mu);
+	while (s.w.left > 0)
+		pthread_cond_wait(&s.w.cv, &s.w.mu);
+	pthread_mutex_unlock(&s.w.mu);
+	for (int i = 0; i < 16; i++) {
+		CHECK(s.ios[i].err == 0 && s.ios[i].rsp_len == sizeof(s.bufs[i]));
+		for (uint32_t k = 0; k < sizeof(s.bufs[i]); k++)
+			CHECK(s.bufs[i][k] == pattern(sd_data_oid(0x77, (uint32_t)i), 0, k));
+	}
+	CHECK(atomic_load(&s.outside_batch) == 0 && atomic_load(&s.wrong_thread) == 0);
+	CHECK(atomic_load(&s.depth[0]) == 0 && atomic_load(&s.depth[1]) == 0);
+	/* removed: the source's events are left alone */
+	sfs_pool_set_source(s.pool, NULL);
+	usleep(20000);
+	poke(s.evfd[0]);
+	usleep(100000);
+	CHECK(atomic_load(&s.served) == 16);
+	uint64_t left = 0;
+	CHECK(read(s.evfd[0], &left, sizeof(left)) == sizeof(left) && left == 1); /* still unread */
+	sfs_pool_destroy(s.pool);
+	peer_stop(&p);
+
+	/* a gateway down: the thread waiting to connect again still serves the source */
+	peer_start(&p, ANSWER_REVERSED, 1);
+	int port = p.port;
+	peer_stop(&p);
+	char gw[64];
+	snprintf(gw, sizeof(gw), "127.0.0.1:%d", port);
+	struct sfs_pool_cfg cfg = { .connections = 2, .connect_timeout_ms = 1000, .connect_retries = 3, .retry_base_ms = 500 };
+	s.pool = sfs_pool_create(&cfg, gw);
+	CHECK(s.pool != NULL);
+	atomic_store(&s.submit, false);
+	sfs_pool_set_source(s.pool, &src);
+	struct sfs_io io;
+	memset(&io, 0, sizeof(io));
+	uint8_t buf[64];
+	struct sd_req req;
+	sd_req_read_obj(&req, sd_data_oid(1, 1), 0, sizeof(buf));
+	sd_req_encode(&req, io.hdr);
+	io.rbuf = buf;
+	io.rlen = sizeof(buf);
+	s.w.left = 1;
+	io.done = on_done;
+	io.arg = &s.w;
+	sfs_pool_submit(s.pool, &io); /* its connection now waits between connect rounds */
+	usleep(200000);
+	for (int i = 0; i < 4; i++)
+		poke(s.evfd[0]), poke(s.evfd[1]);
+	wait_served(&s, 24, 300); /* well before the next connect round (500 ms, then 1 s, 2 s) */
+	pthread_mutex_lock(&s.w.mu);
+	while (s.w.left > 0)
+		pthread_cond_wait(&s.w.cv, &s.w.mu);
+	pthread_mutex_unlock(&s.w.mu);
+	CHECK(io.err == EIO);
+	sfs_pool_set_source(s.pool, NULL);
+	sfs_pool_destroy(s.pool);
+	close(s.evfd[0]);
+	close(s.evfd[1]);
+	pthread_cond_destroy(&s.w.cv);
+	pthread_mutex_destroy(&s.w.mu);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN); /* the peer writes to connections the pool has dropped */
@@ -604,6 +772,8 @@ int main(void)
 	test_request_timeout();
 	fprintf(stderr, "-- test_shutdown\n");
 	test_shutdown();
+	fprintf(stderr, "-- test_source\n");
+	test_source();
 	printf("pool tests passed\n");
 	return 0;
 }

@@ -3,7 +3,9 @@ package io.sheepfs.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sheepfs.nativeio.UringSwitch;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
  * fio's own data verification (crc32c headers in every block) through a real mount: libaio,
  * O_DIRECT, queue depth 16, random writes of 4 KiB and of mixed sizes straddling objects, then
  * every block read back; again after a remount (nothing served from memory); four jobs of
- * mixed random reads and writes at once; buffered writes with the page cache on (-k). The job files are in src/test/resources/fio/.
+ * mixed random reads and writes at once; buffered writes with the page cache on (-k); the first and
+ * the third over FUSE over io_uring. The job files are in src/test/resources/fio/.
  */
 class FioVerifyTest {
     @TempDir
@@ -61,6 +64,58 @@ class FioVerifyTest {
             assertVerified(out, List.of("randrw-4jobs"));
             assertTrue(out.contains("jobs=4"), "the four jobs did not run together:\n" + out);
         }
+    }
+
+    /** The same checks with FUSE over io_uring (--io-uring): each CPU's requests are taken by the
+     * thread that also reads sheep's answers, which hands anything that may block (the attach, a
+     * control write that waits for sheep) to a thread beside it. */
+    @Test
+    void overIoUringQueueDepth16AndFourJobsVerify() throws Exception {
+        try (UringSwitch on = UringSwitch.on(); SheepfsMount m = SheepfsMount.local(dir, "--io-uring")) {
+            m.createAndAttach("ring", "1G");
+            assertVerified(fio(m, "ring", job("verify-qd16.fio")), List.of("randwrite-4k", "randwrite-mixed"));
+            String out = fio(m, "ring", job("verify-randrw-4jobs.fio"));
+            assertVerified(out, List.of("randrw-4jobs"));
+            List<String> threads = threadNames(m.process.pid());
+            assertTrue(threads.stream().anyMatch(t -> t.startsWith("sheepfs-slow")),
+                    "no queue served by an I/O thread (threads: " + threads + ")\n" + m.log());
+            long fetched = ringCompletions(m.process.pid());
+            assertTrue(fetched > 10_000, "completions on the FUSE rings: " + fetched + "\n" + m.log());
+            assertEquals(0, m.unmount(), "sheepfs exit status");
+        }
+    }
+
+    private static List<String> threadNames(long pid) throws Exception {
+        List<String> names = new ArrayList<>();
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path t : tasks.toList()) {
+                names.add(Files.readString(t.resolve("comm")).trim());
+            }
+        }
+        return names;
+    }
+
+    /** What the kernel completed on the process's io_uring instances (its fdinfo's CqTail). */
+    private static long ringCompletions(long pid) throws Exception {
+        long sum = 0;
+        try (var fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+            for (Path fd : fds.toList()) {
+                String target;
+                try {
+                    target = Files.readSymbolicLink(fd).toString();
+                } catch (java.io.IOException gone) {
+                    continue;
+                }
+                if (target.contains("io_uring")) {
+                    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/fdinfo/" + fd.getFileName()))) {
+                        if (line.startsWith("CqTail:")) {
+                            sum += Long.parseLong(line.substring(7).trim());
+                        }
+                    }
+                }
+            }
+        }
+        return sum;
     }
 
     private Path job(String name) throws Exception {

@@ -243,10 +243,11 @@ class VolumeIoTest {
     }
 
     /** FUSE over io_uring (--io-uring): the same mixed load, plus 1 MiB requests (a full ring entry
-     * each way), is served from the per-CPU rings, every byte right; upcalls run on ring threads. */
+     * each way), is served from the per-CPU rings, every byte right: volume I/O by the threads that read
+     * sheep's answers, upcalls by a thread beside each of them. */
     @Test
     void overIoUringVolumeIoAndUpcallsAreServedFromTheRings() throws Exception {
-        try (FuseTests.UringSwitch on = FuseTests.enableUring()) {
+        try (UringSwitch on = UringSwitch.on()) {
             tearDown();
             start(false, FuseSession.Options.defaults().withUring(4));
             FuseStats atMount = session.stats();
@@ -274,13 +275,18 @@ class VolumeIoTest {
             /* 4 readers at once: an I/O thread often reads several answers in one go (about 1 in 10
              * replies here), and their commits then leave in one system call */
             assertTrue(st.uringBatchedCommits() > 0, "commits submitted together: " + st.uringBatchedCommits());
+            /* volume I/O runs on the thread that reads sheep's answers; upcalls (they may block) on
+             * another one, so that thread never waits */
+            assertTrue(st.uringIoThreadRan() >= 1000, "requests the I/O threads ran: " + st.uringIoThreadRan());
+            assertTrue(st.uringHandedOff() > 0, "requests handed to a thread that may block: " + st.uringHandedOff());
+            assertTrue(st.uringIoThreadRan() + st.uringHandedOff() <= st.uringRequests(), "each request once: " + st);
         }
     }
 
     /** The control: with the kernel offering io_uring but the option off, no request takes a ring. */
     @Test
     void withoutTheOptionNoRequestTakesARing() throws Exception {
-        try (FuseTests.UringSwitch on = FuseTests.enableUring()) {
+        try (UringSwitch on = UringSwitch.on()) {
             tearDown();
             start(false, FuseSession.Options.defaults());
             readersUnderMixedLoad();
