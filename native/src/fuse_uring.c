@@ -254,7 +254,7 @@ static void register_entries(struct uqueue *q, bool stop_poll)
 static void batch_begin(void *arg, unsigned conn)
 {
 	struct sfs_uring *u = arg;
-	if ( u->deferring_ok && conn < SFS_POOL_MAX_CONNECTIONS)
+	if (u->deferring_ok && conn < SFS_POOL_MAX_CONNECTIONS)
 		pthread_setspecific(u->deferring, u->defer + (size_t)conn * u->nq);
 }
 
