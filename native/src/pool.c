@@ -467,8 +467,85 @@ static void conn_fail_all(struct sfs_conn *c, int err)
 		complete(c->pool, io);
 }
 
+static const struct sfs_pool_source *source(struct sfs_conn *c)
+{
+	return atomic_load_explicit(&c->pool->src, memory_order_acquire);
+}
+
+static unsigned conn_index(struct sfs_conn *c)
+{
+	return (unsigned)(c - c->pool->conn);
+}
+
+static int serve_fd(struct sfs_conn *c, const struct sfs_pool_source *s)
+{
+	return s && s->serve_fd && s->serve ? s->serve_fd(s->arg, conn_index(c)) : -1;
+}
+
+static void batch_begin(struct sfs_conn *c, const struct sfs_pool_source *s)
+{
+	if (s && s->batch_begin)
+		s->batch_begin(s->arg, conn_index(c));
+}
+
+static void batch_end(struct sfs_conn *c, const struct sfs_pool_source *s)
+{
+	if (s && s->batch_end)
+		s->batch_end(s->arg, conn_index(c));
+}
+
+static void serve_source(struct sfs_conn *c, const struct sfs_pool_source *src)
+{
+	batch_begin(c, src);
+	src->serve(src->arg, conn_index(c));
+	batch_end(c, src);
+}
+
+/* Polls fd (-1: none) for events up to ms, serving the source meanwhile: what it has is not left
+ * unread while this thread waits to connect again. Returns fd's revents, 0 when the time is up. */
+static short poll_serving(struct sfs_conn *c, int fd, short events, unsigned ms)
+{
+	uint64_t end = now_ms() + ms;
+	for (;;) {
+		uint64_t t = now_ms();
+		if (t >= end)
+			return 0;
+		const struct sfs_pool_source *src = source(c);
+		int sfd = serve_fd(c, src);
+		struct pollfd w[2] = { { .fd = fd, .events = events }, { .fd = sfd, .events = POLLIN } };
+		int n = poll(w, 2, (int)(end - t));
+		if (n < 0 && errno != EINTR)
+			return POLLERR;
+		if (n <= 0)
+			continue;
+		if (sfd >= 0 && (w[1].revents & POLLIN))
+			serve_source(c, src);
+		if (w[0].revents)
+			return w[0].revents;
+	}
+}
+
+/* Waits ms (a gateway restarting) unless the pool stops. */
+static void sleep_unless_stopped(struct sfs_conn *c, unsigned ms)
+{
+	uint64_t end = now_ms() + ms;
+	for (;;) {
+		uint64_t t = now_ms();
+		pthread_mutex_lock(&c->mu);
+		bool stop = c->stop;
+		pthread_mutex_unlock(&c->mu);
+		if (stop || t >= end)
+			return;
+		if (poll_serving(c, c->evfd, POLLIN, (unsigned)(end - t)) & POLLIN) {
+			uint64_t v;
+			ssize_t r = read(c->evfd, &v, sizeof(v));
+			(void)r;
+		}
+	}
+}
+
 /* Returns a connected socket, or -1 with errno set to why the last attempt failed. */
-static int connect_one(const struct sfs_gateway *gw, unsigned timeout_ms)
+static int connect_one(struct sfs_conn *c, const struct sfs_gateway *gw, unsigned timeout_ms)
 {
 	int why = EHOSTUNREACH;
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *res, *ai;
@@ -484,10 +561,9 @@ static int connect_one(const struct sfs_gateway *gw, unsigned timeout_ms)
 		int r = connect(fd, ai->ai_addr, ai->ai_addrlen);
 		why = errno;
 		if (r < 0 && errno == EINPROGRESS) {
-			struct pollfd pfd = { .fd = fd, .events = POLLOUT };
 			int soerr = 0;
 			socklen_t sl = sizeof(soerr);
-			int pr = poll(&pfd, 1, (int)timeout_ms);
+			int pr = poll_serving(c, fd, POLLOUT, timeout_ms) != 0;
 			if (pr == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 && soerr == 0)
 				r = 0;
 			why = pr == 0 ? ETIMEDOUT : soerr ? soerr : errno;
@@ -522,7 +598,7 @@ static bool conn_connect(struct sfs_conn *c)
 	int why = 0;
 	for (int k = 0; k < n; k++) {
 		int i = (start + k) % n;
-		int fd = connect_one(&gw[i], p->cfg.connect_timeout_ms);
+		int fd = connect_one(c, &gw[i], p->cfg.connect_timeout_ms);
 		if (fd < 0 && k == 0)
 			why = errno;
 		if (fd >= 0) {
@@ -658,63 +734,6 @@ static bool conn_read(struct sfs_conn *c, int fd)
 static bool conn_has_work(struct sfs_conn *c)
 {
 	return c->sq_head || c->wq_head || c->nfree < SLOTS;
-}
-
-static const struct sfs_pool_source *source(struct sfs_conn *c)
-{
-	return atomic_load_explicit(&c->pool->src, memory_order_acquire);
-}
-
-static unsigned conn_index(struct sfs_conn *c)
-{
-	return (unsigned)(c - c->pool->conn);
-}
-
-static int serve_fd(struct sfs_conn *c, const struct sfs_pool_source *s)
-{
-	return s && s->serve_fd && s->serve ? s->serve_fd(s->arg, conn_index(c)) : -1;
-}
-
-static void batch_begin(struct sfs_conn *c, const struct sfs_pool_source *s)
-{
-	if (s && s->batch_begin)
-		s->batch_begin(s->arg, conn_index(c));
-}
-
-static void batch_end(struct sfs_conn *c, const struct sfs_pool_source *s)
-{
-	if (s && s->batch_end)
-		s->batch_end(s->arg, conn_index(c));
-}
-
-/* Waits ms (a gateway restarting), serving the other event source meanwhile: its requests may
- * go to other connections, or fail, but are not left unread. */
-static void sleep_unless_stopped(struct sfs_conn *c, unsigned ms)
-{
-	uint64_t end = now_ms() + ms;
-	for (;;) {
-		uint64_t t = now_ms();
-		pthread_mutex_lock(&c->mu);
-		bool stop = c->stop;
-		pthread_mutex_unlock(&c->mu);
-		if (stop || t >= end)
-			return;
-		const struct sfs_pool_source *src = source(c);
-		int sfd = serve_fd(c, src);
-		struct pollfd w[2] = { { .fd = c->evfd, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
-		if (poll(w, sfd >= 0 ? 2 : 1, (int)(end - t)) <= 0)
-			continue;
-		if (w[0].revents & POLLIN) {
-			uint64_t v;
-			ssize_t r = read(c->evfd, &v, sizeof(v));
-			(void)r;
-		}
-		if (sfd >= 0 && (w[1].revents & POLLIN)) {
-			batch_begin(c, src);
-			src->serve(src->arg, conn_index(c));
-			batch_end(c, src);
-		}
-	}
 }
 
 /* True if a request on c has waited longer than the timeout (checked about once a second). */

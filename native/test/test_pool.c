@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pool.h"
@@ -642,6 +643,13 @@ static void src_serve(void *arg, unsigned c)
 	}
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 static void poke(int fd)
 {
 	uint64_t one = 1;
@@ -741,6 +749,44 @@ static void test_source(void)
 	CHECK(io.err == EIO);
 	sfs_pool_set_source(s.pool, NULL);
 	sfs_pool_destroy(s.pool);
+
+	/* a gateway that does not answer the handshake (its accept queue is full): the thread waiting
+	 * for its connect to finish serves the source too */
+	int lfd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t al = sizeof(a);
+	CHECK(lfd >= 0 && bind(lfd, (struct sockaddr *)&a, sizeof(a)) == 0 && listen(lfd, 0) == 0);
+	CHECK(getsockname(lfd, (struct sockaddr *)&a, &al) == 0);
+	int filler[2];
+	for (int i = 0; i < 2; i++) { /* backlog 0 takes one; a second may be needed on some kernels */
+		filler[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		CHECK(filler[i] >= 0);
+		connect(filler[i], (struct sockaddr *)&a, sizeof(a));
+	}
+	usleep(100000);
+	snprintf(gw, sizeof(gw), "127.0.0.1:%d", ntohs(a.sin_port));
+	struct sfs_pool_cfg stuck = { .connections = 1, .connect_timeout_ms = 2000, .connect_retries = 0 };
+	s.pool = sfs_pool_create(&stuck, gw);
+	CHECK(s.pool != NULL);
+	sfs_pool_set_source(s.pool, &src);
+	s.w.left = 1;
+	uint64_t t0 = now_ms();
+	sfs_pool_submit(s.pool, &io); /* its connect now waits for a handshake that never comes */
+	usleep(300000);
+	for (int i = 0; i < 3; i++)
+		poke(s.evfd[0]);
+	wait_served(&s, 27, 500);
+	CHECK(now_ms() - t0 < 1500); /* served while the connect was still under way */
+	pthread_mutex_lock(&s.w.mu);
+	while (s.w.left > 0)
+		pthread_cond_wait(&s.w.cv, &s.w.mu);
+	pthread_mutex_unlock(&s.w.mu);
+	CHECK(io.err == EIO);
+	sfs_pool_set_source(s.pool, NULL);
+	sfs_pool_destroy(s.pool);
+	for (int i = 0; i < 2; i++)
+		close(filler[i]);
+	close(lfd);
 	close(s.evfd[0]);
 	close(s.evfd[1]);
 	pthread_cond_destroy(&s.w.cv);
