@@ -83,12 +83,12 @@ struct uqueue {
 	struct uent *slow_head, *slow_tail; /* requests handed to th */
 	bool slow_stop;
 	struct sfs_cork slow_cork;
-	pthread_t owner;    /* the queue thread, as it knows itself (set under mu) */
+	pthread_t owner;    /* th of a queue it serves itself, as it knows itself (set under mu) */
 	bool owned;
 	struct io_uring ring;
 	bool ring_ok;
 	pthread_mutex_t mu; /* the submission queue: replies are committed from any thread */
-	bool batching;      /* the queue thread is handling completions and submits after them */
+	bool batching;      /* that thread is handling completions and submits after them */
 	int evfd;           /* written to stop the thread */
 	struct sfs_cork cork;
 	char *mem;
@@ -109,7 +109,7 @@ struct sfs_uring {
 	atomic_ullong requests;
 	atomic_ullong batched; /* commits an I/O thread submitted together with others */
 	atomic_ullong io_thread_ran, handed; /* requests an I/O thread ran itself, handed to its slow thread */
-	pthread_key_t current; /* the entry a queue thread is dispatching */
+	pthread_key_t current; /* the entry the calling thread is dispatching */
 	bool current_ok;
 	/* Commits an I/O thread published during a batch of answers but did not submit yet, per
 	 * queue: a row of nq counts per pool connection (SFS_POOL_MAX_CONNECTIONS rows). They go out
@@ -213,7 +213,7 @@ static bool prep_cmd(struct uent *e, unsigned cmd, uint64_t commit_id)
 	return true;
 }
 
-/* Queues a command for e on its ring and submits it, unless the queue thread will (it is
+/* Queues a command for e on its ring and submits it, unless the ring's own thread will (it is
  * handling completions on this very thread) or the calling I/O thread's batch will. */
 static void send_cmd(struct uent *e, unsigned cmd, uint64_t commit_id)
 {
@@ -368,7 +368,7 @@ void sfs_uring_saw_request(struct sfs_uring *u, const void *req, size_t len)
 	pthread_mutex_unlock(&u->init_mu);
 }
 
-/* ------------------------------------------------------------------ queue threads */
+/* ------------------------------------------------------------------ serving the rings */
 
 static void hand_to_slow_thread(struct uqueue *q, struct uent *e)
 {

@@ -52,15 +52,17 @@ struct sfs_uring *sfs_uring_create(struct sfs_ctx *ctx, unsigned depth);
 /* Called by the /dev/fuse loop with every request it read, before dispatching it: notes whether
  * the kernel offers io_uring in INIT. */
 void sfs_uring_saw_request(struct sfs_uring *u, const void *req, size_t len);
-/* Stops the queue threads (once the /dev/fuse loop ended). Replies may still come (they are
+/* Stops serving the rings (once the /dev/fuse loop ended). Replies may still come (they are
  * committed to rings nobody reads any more) until the session is destroyed. */
 void sfs_uring_stop(struct sfs_uring *u);
-/* Frees, after sfs_uring_stop and fuse_session_destroy. */
+/* Frees, after sfs_uring_stop, fuse_session_destroy and sfs_pool_destroy (its I/O threads
+ * serve the rings). */
 void sfs_uring_destroy(struct sfs_uring *u);
 
-/* For an op running on a queue thread, synchronously: the payload buffer of the ring entry that
- * holds its request (cap bytes), valid until the reply is sent; NULL elsewhere. A read can land
- * in it and a write's data is already in it: the reply then needs no copy. */
+/* For an op dispatched from a ring, on the dispatching thread, synchronously: the payload buffer
+ * of the ring entry that holds its request (cap bytes), valid until the reply is sent; NULL
+ * elsewhere. A read can land in it and a write's data is already in it: the reply then needs no
+ * copy. */
 char *sfs_uring_payload(struct sfs_uring *u, size_t *cap);
 
 struct sfs_uring_stats {
