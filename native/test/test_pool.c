@@ -223,6 +223,26 @@ static void on_done(struct sfs_io *io)
 	pthread_mutex_unlock(&w->mu);
 }
 
+/* Waits until every request counted in w is done. */
+static void wait_all(struct waiter *w)
+{
+	pthread_mutex_lock(&w->mu);
+	while (w->left > 0)
+		pthread_cond_wait(&w->cv, &w->mu);
+	pthread_mutex_unlock(&w->mu);
+}
+
+/* Makes io a read of len bytes at the start of object oid, into buf. */
+static void read_request(struct sfs_io *io, uint64_t oid, uint8_t *buf, uint32_t len)
+{
+	struct sd_req req;
+	memset(io, 0, sizeof(*io));
+	sd_req_read_obj(&req, oid, 0, len);
+	sd_req_encode(&req, io->hdr);
+	io->rbuf = buf;
+	io->rlen = len;
+}
+
 /* Submits n reads of different objects at once, then checks each got its own data. */
 static void run_reads(struct sfs_pool *pool, int n, int expect_err)
 {
@@ -243,10 +263,7 @@ static void run_reads(struct sfs_pool *pool, int n, int expect_err)
 		ios[i].arg = &w;
 		sfs_pool_submit(pool, &ios[i]);
 	}
-	pthread_mutex_lock(&w.mu);
-	while (w.left > 0)
-		pthread_cond_wait(&w.cv, &w.mu);
-	pthread_mutex_unlock(&w.mu);
+	wait_all(&w);
 	for (int i = 0; i < n; i++) {
 		if (expect_err) {
 			CHECK(ios[i].err == EIO);
@@ -316,12 +333,7 @@ static void test_connection_choice(void)
 	for (int i = 0; i < 50; i++) {
 		uint8_t buf[64];
 		struct sfs_io io;
-		struct sd_req req;
-		memset(&io, 0, sizeof(io));
-		sd_req_read_obj(&req, sd_data_oid(0x77, (uint32_t)i), 0, sizeof(buf));
-		sd_req_encode(&req, io.hdr);
-		io.rbuf = buf;
-		io.rlen = sizeof(buf);
+		read_request(&io, sd_data_oid(0x77, (uint32_t)i), buf, sizeof(buf));
 		CHECK(sfs_pool_call(pool, &io) == 0 && io.result == SD_RES_SUCCESS);
 		CHECK(buf[5] == pattern(sd_data_oid(0x77, (uint32_t)i), 0, 5));
 	}
@@ -354,14 +366,6 @@ static void submit_one(struct sfs_pool *pool, struct sfs_io *io, uint8_t *buf, u
 	io->done = on_done;
 	io->arg = w;
 	sfs_pool_submit(pool, io);
-}
-
-static void wait_all(struct waiter *w)
-{
-	pthread_mutex_lock(&w->mu);
-	while (w->left > 0)
-		pthread_cond_wait(&w->cv, &w->mu);
-	pthread_mutex_unlock(&w->mu);
 }
 
 /* A corked thread's requests stay queued until it uncorks, then leave in one send; a call that
@@ -567,13 +571,8 @@ static void test_shutdown(void)
 	pthread_t t;
 	CHECK(pthread_create(&t, NULL, shutdown_later, pool) == 0);
 	struct sfs_io io;
-	memset(&io, 0, sizeof(io));
 	uint8_t buf[64];
-	struct sd_req req;
-	sd_req_read_obj(&req, sd_data_oid(1, 1), 0, sizeof(buf));
-	sd_req_encode(&req, io.hdr);
-	io.rbuf = buf;
-	io.rlen = sizeof(buf);
+	read_request(&io, sd_data_oid(1, 1), buf, sizeof(buf));
 	CHECK(sfs_pool_call(pool, &io) == ESHUTDOWN); /* was waiting on a silent gateway */
 	pthread_join(t, NULL);
 	CHECK(sfs_pool_call(pool, &io) == ESHUTDOWN); /* after: refused without waiting */
@@ -632,11 +631,7 @@ static void src_serve(void *arg, unsigned c)
 		if (!atomic_load(&s->submit))
 			continue;
 		int i = atomic_fetch_add(&s->next, 1);
-		struct sd_req req;
-		sd_req_read_obj(&req, sd_data_oid(0x77, (uint32_t)i), 0, sizeof(s->bufs[i]));
-		sd_req_encode(&req, s->ios[i].hdr);
-		s->ios[i].rbuf = s->bufs[i];
-		s->ios[i].rlen = sizeof(s->bufs[i]);
+		read_request(&s->ios[i], sd_data_oid(0x77, (uint32_t)i), s->bufs[i], sizeof(s->bufs[i]));
 		s->ios[i].done = on_done;
 		s->ios[i].arg = &s->w;
 		sfs_pool_submit(s->pool, &s->ios[i]); /* from the I/O thread: allowed, never waits */
@@ -693,10 +688,7 @@ static void test_source(void)
 	for (int i = 0; i < 6; i++)
 		poke(s.evfd[0]);
 	wait_served(&s, 16, 5000);
-	pthread_mutex_lock(&s.w.mu);
-	while (s.w.left > 0)
-		pthread_cond_wait(&s.w.cv, &s.w.mu);
-	pthread_mutex_unlock(&s.w.mu);
+	wait_all(&s.w);
 	for (int i = 0; i < 16; i++) {
 		CHECK(s.ios[i].err == 0 && s.ios[i].rsp_len == sizeof(s.bufs[i]));
 		for (uint32_t k = 0; k < sizeof(s.bufs[i]); k++)
@@ -727,13 +719,8 @@ static void test_source(void)
 	atomic_store(&s.submit, false);
 	sfs_pool_set_source(s.pool, &src);
 	struct sfs_io io;
-	memset(&io, 0, sizeof(io));
 	uint8_t buf[64];
-	struct sd_req req;
-	sd_req_read_obj(&req, sd_data_oid(1, 1), 0, sizeof(buf));
-	sd_req_encode(&req, io.hdr);
-	io.rbuf = buf;
-	io.rlen = sizeof(buf);
+	read_request(&io, sd_data_oid(1, 1), buf, sizeof(buf));
 	s.w.left = 1;
 	io.done = on_done;
 	io.arg = &s.w;
@@ -742,10 +729,7 @@ static void test_source(void)
 	for (int i = 0; i < 4; i++)
 		poke(s.evfd[0]), poke(s.evfd[1]);
 	wait_served(&s, 24, 300); /* well before the next connect round (500 ms, then 1 s, 2 s) */
-	pthread_mutex_lock(&s.w.mu);
-	while (s.w.left > 0)
-		pthread_cond_wait(&s.w.cv, &s.w.mu);
-	pthread_mutex_unlock(&s.w.mu);
+	wait_all(&s.w);
 	CHECK(io.err == EIO);
 	sfs_pool_set_source(s.pool, NULL);
 	sfs_pool_destroy(s.pool);
@@ -777,10 +761,7 @@ static void test_source(void)
 		poke(s.evfd[0]);
 	wait_served(&s, 27, 500);
 	CHECK(now_ms() - t0 < 1500); /* served while the connect was still under way */
-	pthread_mutex_lock(&s.w.mu);
-	while (s.w.left > 0)
-		pthread_cond_wait(&s.w.cv, &s.w.mu);
-	pthread_mutex_unlock(&s.w.mu);
+	wait_all(&s.w);
 	CHECK(io.err == EIO);
 	sfs_pool_set_source(s.pool, NULL);
 	sfs_pool_destroy(s.pool);
