@@ -405,20 +405,21 @@ static void handle_request(struct uqueue *q, struct uent *e, bool may_block, str
 	}
 	size_t a0 = in->len - sizeof(*in) - psz;
 	uint32_t op = in->opcode;
+	if (!(q->served && may_block)) /* counted where it left the ring, before any hand-off */
+		atomic_fetch_add(&u->requests, 1);
 	if (!may_block) {
 		if (!sfs_op_never_waits(op, e->hdr->op_in, a0)) {
-			atomic_fetch_add_explicit(&u->handed, 1, memory_order_relaxed);
+			atomic_fetch_add(&u->handed, 1);
 			hand_to_slow_thread(q, e);
 			return;
 		}
-		atomic_fetch_add_explicit(&u->io_thread_ran, 1, memory_order_relaxed);
+		atomic_fetch_add(&u->io_thread_ran, 1);
 	}
 	char *start = e->payload - a0 - sizeof(*in);
 	memcpy(start + sizeof(*in), e->hdr->op_in, a0);
 	memcpy(start, in, sizeof(*in));
 	e->unique = in->unique;
 	table_put(u, e);
-	atomic_fetch_add_explicit(&u->requests, 1, memory_order_relaxed);
 	/* as in the /dev/fuse loop: volume I/O of one batch goes out together, anything else that
 	 * may wait starts with nothing of ours unsent */
 	if (op == FUSE_READ || op == FUSE_WRITE)
@@ -752,12 +753,13 @@ void sfs_uring_stats(struct sfs_uring *u, struct sfs_uring_stats *out)
 	memset(out, 0, sizeof(*out));
 	if (u == NULL)
 		return;
+	/* these two first: a request counts in requests before either, so ran + handed <= requests */
+	out->io_thread_ran = atomic_load(&u->io_thread_ran);
+	out->handed = atomic_load(&u->handed);
 	out->requests = atomic_load(&u->requests);
 	out->queues = atomic_load(&u->queues_up);
 	out->depth = u->depth;
 	out->batched_commits = atomic_load(&u->batched);
-	out->io_thread_ran = atomic_load(&u->io_thread_ran);
-	out->handed = atomic_load(&u->handed);
 	for (unsigned i = 0; i < u->nq; i++) {
 		struct uqueue *q = &u->q[i];
 		if (q->mem == NULL)
