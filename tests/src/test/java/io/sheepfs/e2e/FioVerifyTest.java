@@ -89,7 +89,11 @@ class FioVerifyTest {
         List<String> names = new ArrayList<>();
         try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
             for (Path t : tasks.toList()) {
-                names.add(Files.readString(t.resolve("comm")).trim());
+                try {
+                    names.add(Files.readString(t.resolve("comm")).trim());
+                } catch (java.nio.file.NoSuchFileException ended) {
+                    // a thread that ended since the listing
+                }
             }
         }
         return names;

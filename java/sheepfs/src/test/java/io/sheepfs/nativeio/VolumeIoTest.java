@@ -283,6 +283,38 @@ class VolumeIoTest {
         }
     }
 
+    /** Fewer connections than CPUs: the CPUs beyond them get a ring thread of their own (named
+     * sheepfs-ringN), the others are served by their I/O threads; the mixed load is served right. */
+    @Test
+    void overIoUringWithOneConnectionTheOtherCpusGetRingThreads() throws Exception {
+        int cpus = Runtime.getRuntime().availableProcessors();
+        try (UringSwitch on = UringSwitch.on()) {
+            tearDown();
+            start(false, FuseSession.Options.defaults().withUring(4).withConnections(1, 0));
+            readersUnderMixedLoad();
+            FuseStats st = session.stats();
+            assertEquals(0, st.errors());
+            assertTrue(st.uringRequests() >= 1000, "requests served from rings: " + st.uringRequests());
+            /* with 2+ CPUs at least two queues took requests: one or more of them by a ring thread */
+            assertTrue(st.uringQueues() >= Math.min(2, cpus), "queues that served requests: " + st.uringQueues());
+            List<String> threads = new ArrayList<>();
+            try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+                for (Path t : tasks.toList()) {
+                    try {
+                        threads.add(Files.readString(t.resolve("comm")).trim());
+                    } catch (java.nio.file.NoSuchFileException ended) {
+                        // a thread that ended since the listing
+                    }
+                }
+            }
+            assertTrue(threads.contains("sheepfs-slow0"), "queue 0 served by I/O thread 0: " + threads);
+            if (cpus > 1) {
+                assertTrue(threads.contains("sheepfs-ring1"), "queue 1 has a thread of its own: " + threads);
+                assertFalse(threads.contains("sheepfs-slow1"), "no I/O thread 1 to serve queue 1: " + threads);
+            }
+        }
+    }
+
     /** The control: with the kernel offering io_uring but the option off, no request takes a ring. */
     @Test
     void withoutTheOptionNoRequestTakesARing() throws Exception {
