@@ -76,8 +76,10 @@ struct uqueue {
 	pthread_t th;
 	bool started;
 	bool up;            /* a request came: counted in queues_up (the serving thread only) */
-	pthread_mutex_t svc_mu; /* a served ring: held while the I/O thread serves it */
-	bool go, registered, done; /* under svc_mu: started, entries registered, ended */
+	/* A served ring: started (set once), ended (unmounted, or stopped), and its entries
+	 * registered (the I/O thread's own). No lock: the I/O thread sends to sheep while serving. */
+	atomic_bool go, done;
+	bool registered;
 	pthread_mutex_t slow_mu;
 	pthread_cond_t slow_cv;
 	struct uent *slow_head, *slow_tail; /* requests handed to th */
@@ -546,14 +548,11 @@ static int serve_fd(void *arg, unsigned conn)
 	struct uqueue *q = served_queue(arg, conn);
 	if (q == NULL)
 		return -1;
-	pthread_mutex_lock(&q->svc_mu);
-	if (q->go && !q->registered && !q->done) {
+	if (!q->registered && atomic_load(&q->go) && !atomic_load(&q->done)) {
 		q->registered = true;
 		register_entries(q, false); /* here: the thread that will serve them */
 	}
-	int fd = q->registered && !q->done ? q->ring.ring_fd : -1;
-	pthread_mutex_unlock(&q->svc_mu);
-	return fd;
+	return q->registered && !atomic_load(&q->done) ? q->ring.ring_fd : -1;
 }
 
 static void serve(void *arg, unsigned conn)
@@ -561,10 +560,8 @@ static void serve(void *arg, unsigned conn)
 	struct uqueue *q = served_queue(arg, conn);
 	if (q == NULL)
 		return;
-	pthread_mutex_lock(&q->svc_mu);
-	if (q->registered && !q->done && !reap(q))
-		q->done = true;
-	pthread_mutex_unlock(&q->svc_mu);
+	if (q->registered && !atomic_load(&q->done) && !reap(q))
+		atomic_store(&q->done, true);
 }
 
 static void start_queues(struct sfs_uring *u)
@@ -580,9 +577,7 @@ static void start_queues(struct sfs_uring *u)
 			fprintf(stderr, "sheepfs: cannot start io_uring queue %u: %s\n", i, strerror(e));
 		q->started = e == 0;
 		if (q->served && q->started) {
-			pthread_mutex_lock(&q->svc_mu);
-			q->go = true;
-			pthread_mutex_unlock(&q->svc_mu);
+			atomic_store(&q->go, true);
 			sfs_pool_kick(u->ctx->pool, i);
 		}
 	}
@@ -598,7 +593,6 @@ static int queue_init(struct sfs_uring *u, struct uqueue *q, unsigned qid)
 	q->slow_cork.home = (int)qid;
 	q->evfd = -1;
 	pthread_mutex_init(&q->mu, NULL);
-	pthread_mutex_init(&q->svc_mu, NULL);
 	pthread_mutex_init(&q->slow_mu, NULL);
 	pthread_cond_init(&q->slow_cv, NULL);
 	q->evfd = eventfd(0, EFD_CLOEXEC);
@@ -645,7 +639,6 @@ static void free_uring(struct sfs_uring *u)
 		free(q->ent);
 		pthread_cond_destroy(&q->slow_cv);
 		pthread_mutex_destroy(&q->slow_mu);
-		pthread_mutex_destroy(&q->svc_mu);
 		pthread_mutex_destroy(&q->mu);
 	}
 	for (unsigned b = 0; b < TABLE_BUCKETS; b++)
@@ -713,9 +706,9 @@ void sfs_uring_stop(struct sfs_uring *u)
 	for (unsigned i = 0; i < u->nq; i++) {
 		struct uqueue *q = &u->q[i];
 		if (q->served) {
-			pthread_mutex_lock(&q->svc_mu); /* waits for a round of serving under way */
-			q->done = true;
-			pthread_mutex_unlock(&q->svc_mu);
+			/* the connection is gone (the loop ended): a round of serving still under way
+			 * only meets ended requests, and its I/O thread is joined before the rings go */
+			atomic_store(&q->done, true);
 			pthread_mutex_lock(&q->slow_mu);
 			q->slow_stop = true;
 			pthread_cond_signal(&q->slow_cv);
