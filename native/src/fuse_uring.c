@@ -445,6 +445,11 @@ static bool reap(struct uqueue *q)
 	struct io_uring_cqe *cqe;
 	unsigned head, seen = 0;
 	bool go = true;
+	/* Completions the kernel could not post to the ring wait on its overflow list, and the ring
+	 * fd polls readable until they are flushed: only a system call does that (io_uring_wait_cqe
+	 * would; a thread that polls the fd must do it itself, or it spins and they are lost). */
+	if (io_uring_cq_has_overflow(&q->ring))
+		io_uring_get_events(&q->ring);
 	io_uring_for_each_cqe(&q->ring, head, cqe) {
 		seen++;
 		struct uent *e = io_uring_cqe_get_data(cqe);
