@@ -16,6 +16,7 @@ enum { E_FREE, E_INFLIGHT, E_READY };
 
 struct ra_wait {
 	struct ra_wait *next;
+	struct sfs_ra *ra;
 	uint64_t off;
 	uint32_t len;
 	void *buf; /* where a plain read lands (the caller's), or NULL */
@@ -46,6 +47,8 @@ struct sfs_ra {
 	unsigned seq;       /* sequential reads in a row */
 	uint32_t chunk;
 	uint64_t ahead;     /* read ahead up to here */
+	uint64_t asked;     /* bytes of the caller's reads not answered yet */
+	bool deep;          /* this sequential run had a window's worth of other reads in flight */
 	struct ra_ent e[RA_ENTRIES];
 };
 
@@ -122,9 +125,18 @@ static void free_dead(struct sfs_vreq **dead, int n)
 			sfs_vreq_free(dead[i]);
 }
 
+/* Before a read is answered (the answer may let the handle close): it no longer counts as asked. */
+static void answered(struct sfs_ra *ra, uint32_t len)
+{
+	pthread_mutex_lock(&ra->mu);
+	ra->asked -= len;
+	pthread_mutex_unlock(&ra->mu);
+}
+
 static void plain_done(struct sfs_vreq *r, int err)
 {
 	struct ra_wait *w = r->arg;
+	answered(w->ra, w->len);
 	w->reply(w->arg, r->buf, r->len, err);
 	sfs_vreq_free(r);
 	free(w);
@@ -163,12 +175,14 @@ static void chunk_done(struct sfs_vreq *r, int err)
 		if (failed) {
 			w->next = NULL;
 			if (plain_read(ra->vol, w) != 0) { /* memory is out: answer it */
+				answered(ra, w->len);
 				w->reply(w->arg, NULL, 0, ENOMEM);
 				free(w);
 			}
 			continue;
 		}
 		atomic_fetch_add(&sfs_vol_stats(ra->vol)->ra_hits, 1);
+		answered(ra, w->len);
 		w->reply(w->arg, r->buf + (w->off - e->off), w->len, 0);
 		free(w);
 	}
@@ -253,7 +267,7 @@ int sfs_ra_read(struct sfs_ra *ra, uint64_t off, uint32_t len, void *buf, sfs_ra
 		len = 0;
 	else if (len > size - off)
 		len = (uint32_t)(size - off);
-	*w = (struct ra_wait){ .off = off, .len = len, .buf = buf, .reply = reply, .arg = arg };
+	*w = (struct ra_wait){ .ra = ra, .off = off, .len = len, .buf = buf, .reply = reply, .arg = arg };
 	bool active;
 	uint64_t gen = sfs_vol_write_gen(ra->vol, &active);
 	struct sfs_vreq *dead[RA_ENTRIES];
@@ -265,6 +279,11 @@ int sfs_ra_read(struct sfs_ra *ra, uint64_t off, uint32_t len, void *buf, sfs_ra
 	bool sequential = off == ra->next_off && len > 0;
 	ra->seq = sequential ? ra->seq + 1 : 0;
 	ra->next_off = off + len;
+	/* A caller that keeps a window's worth of reads in flight besides this one (a deep queue:
+	 * fio, QEMU) has them pipelined already: reading ahead would only add a copy out of the
+	 * chunks. It stays so for the run: its reads answered from chunks would look shallow. */
+	ra->deep = (sequential && ra->deep) || ra->asked >= RA_WINDOW;
+	ra->asked += len;
 	drop_where(ra, stale, gen, dead, &ndead);
 	if (!sequential) {
 		drop_where(ra, any, 0, dead, &ndead); /* a jump: what was ahead is not wanted */
@@ -285,7 +304,7 @@ int sfs_ra_read(struct sfs_ra *ra, uint64_t off, uint32_t len, void *buf, sfs_ra
 	} else if (hit) {
 		hit->users++;
 	}
-	if (ra->seq >= RA_TRIGGER && !active) {
+	if (ra->seq >= RA_TRIGGER && !active && !ra->deep) {
 		uint32_t c = len < RA_MIN_CHUNK ? RA_MIN_CHUNK : len;
 		ra->chunk = c > RA_MAX_CHUNK ? RA_MAX_CHUNK : c;
 		nsend = plan_ahead(ra, gen, send);
@@ -295,6 +314,7 @@ int sfs_ra_read(struct sfs_ra *ra, uint64_t off, uint32_t len, void *buf, sfs_ra
 	free_dead(dead, ndead);
 	if (hit && w) { /* ready: answer from it */
 		atomic_fetch_add(&sfs_vol_stats(ra->vol)->ra_hits, 1);
+		answered(ra, len);
 		reply(arg, hit->vr->buf + (off - hit->off), len, 0);
 		free(w);
 		w = NULL;
@@ -307,8 +327,10 @@ int sfs_ra_read(struct sfs_ra *ra, uint64_t off, uint32_t len, void *buf, sfs_ra
 			sfs_vreq_free(vr);
 	}
 	int e = w ? plain_read(ra->vol, w) : 0; /* a miss */
-	if (e)
+	if (e) {
+		answered(ra, len); /* not started: the caller answers it */
 		free(w);
+	}
 	send_ahead(ra, send, nsend);
 	return e;
 }

@@ -3,7 +3,9 @@
  * With direct I/O the kernel reads nothing ahead, so a program reading a volume sequentially
  * one request at a time (dd, cp, a backup, psync fio) waits a full round trip per request. After
  * RA_TRIGGER sequential reads on a handle, the next few chunks are read ahead (pipelined like any
- * other request); a read they cover is answered from them, or as soon as they arrive.
+ * other request); a read they cover is answered from them, or as soon as they arrive. A caller
+ * that keeps a window's worth of reads in flight itself (a deep queue) gets none: its requests are
+ * pipelined already, and answering them from chunks would add a copy.
  *
  * Never stale: a chunk is read only while no write or discard of the volume is running, and is
  * served only if none started since (sfs_vol_write_gen). Bounded: a handle keeps at most

@@ -393,6 +393,30 @@ class VolumeIoTest {
         assertEquals(0, session.stats().errors());
     }
 
+    /** A reader that keeps a deep queue of sequential reads (fio, QEMU) has them pipelined already:
+     * nothing is read ahead for it (that would only add a copy out of the chunks, and memory).
+     * One read at a time still is. */
+    @Test
+    void aDeepQueueOfSequentialReadsIsNotReadAhead() throws Exception {
+        attachedWithData("deep", 64L * MiB, 9, 32 * MiB);
+        long before = session.stats().readaheadBytes();
+        run("fio", "--name=deep", "--filename=" + vol("deep"), "--rw=read", "--bs=1M", "--size=32M",
+                "--ioengine=libaio", "--iodepth=16", "--direct=1", "--output=/dev/null");
+        long deep = session.stats().readaheadBytes() - before;
+        // before the queue fills, a window or so may be read ahead (6 MiB here; 18 MiB without the check)
+        assertTrue(deep <= 12L * MiB, "bytes read ahead for 32 MiB read at queue depth 16: " + deep);
+
+        try (FileChannel r = FileChannel.open(vol("deep"), StandardOpenOption.READ)) {
+            for (int i = 0; i < 8; i++) {
+                readAt(r, (long) i * MiB, MiB);
+            }
+        }
+        long single = session.stats().readaheadBytes() - before - deep;
+        System.out.println("read ahead: " + deep + " bytes for the queue of 16, " + single + " for one at a time");
+        assertTrue(single >= 4L * MiB, "bytes read ahead for 8 MiB read one at a time: " + single);
+        assertEquals(0, session.stats().errors());
+    }
+
     interface Worker {
         void run(int id) throws Exception;
     }
