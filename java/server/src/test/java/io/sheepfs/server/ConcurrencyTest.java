@@ -5,6 +5,8 @@ import io.sheepfs.protocol.Result;
 import io.sheepfs.protocol.header.RequestHeader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,9 +36,11 @@ class ConcurrencyTest {
         return b;
     }
 
-    @Test
-    void pipelinedRequestsAreAllAnsweredAndMatchedById() throws Exception {
-        try (EmbeddedSheep s = EmbeddedSheep.start(ServerConfig.ephemeral(dir))) {
+    /** Durable writes go to the workers; with --nosync the reader serves small writes itself. */
+    @ParameterizedTest(name = "sync={0}")
+    @ValueSource(booleans = {true, false})
+    void pipelinedRequestsAreAllAnsweredAndMatchedById(boolean sync) throws Exception {
+        try (EmbeddedSheep s = EmbeddedSheep.start(ServerConfig.ephemeral(dir).withSync(sync))) {
             int vid = Proto.formatAndCreate(s.port(), "pipe", 1L << 30);
             int objects = 16;
             try (RawClient c = new RawClient(s.port())) {

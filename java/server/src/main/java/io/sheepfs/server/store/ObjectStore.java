@@ -30,6 +30,7 @@ public final class ObjectStore {
 
     private final Path objDir;
     private final boolean sync;
+    private final boolean writesWaitForDevice;
     private final AtomicLong tmpCounter = new AtomicLong();
     private final ChannelCache channels;
 
@@ -37,12 +38,30 @@ public final class ObjectStore {
         this.objDir = dir.resolve("obj");
         this.sync = sync;
         Files.createDirectories(objDir);
+        this.writesWaitForDevice = sync && !inMemory(objDir);
         removeTempFiles();
         this.channels = new ChannelCache(this::path, OPEN_CHANNELS);
     }
 
     public Path directory() {
         return objDir;
+    }
+
+    /**
+     * True when a write waits for the device before it is acknowledged (durable writes to a disk);
+     * false with --nosync or a store in memory (tmpfs, ramfs), where a write is a page-cache copy.
+     */
+    public boolean writesWaitForDevice() {
+        return writesWaitForDevice;
+    }
+
+    private static boolean inMemory(Path dir) {
+        try {
+            String type = Files.getFileStore(dir).type();
+            return type.equals("tmpfs") || type.equals("ramfs");
+        } catch (IOException e) {
+            return false; // unknown: assume a device
+        }
     }
 
     private Path path(long oid) {

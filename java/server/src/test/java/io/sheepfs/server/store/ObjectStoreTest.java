@@ -37,6 +37,26 @@ class ObjectStoreTest {
         assertFalse(s.remove(7));
     }
 
+    /** The server answers a write on the connection's reader only where it cannot wait for a disk. */
+    @Test
+    void writesWaitForTheDeviceOnlyWhenDurableOnADisk() throws IOException {
+        String type = Files.getFileStore(dir).type();
+        boolean memory = type.equals("tmpfs") || type.equals("ramfs");
+        assertEquals(!memory, new ObjectStore(dir.resolve("sync"), true).writesWaitForDevice(), "on " + type);
+        assertFalse(new ObjectStore(dir.resolve("nosync"), false).writesWaitForDevice(), "--nosync");
+        Path shm = Path.of("/dev/shm");
+        if (Files.isDirectory(shm) && Files.getFileStore(shm).type().equals("tmpfs")) {
+            Path d = Files.createTempDirectory(shm, "objstore");
+            try {
+                assertFalse(new ObjectStore(d, true).writesWaitForDevice(), "a store in tmpfs");
+            } finally {
+                try (var files = Files.walk(d)) {
+                    files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
+            }
+        }
+    }
+
     @Test
     void leftoverTempFilesOfACrashedCreateAreDroppedOnOpen() throws IOException {
         ObjectStore s = new ObjectStore(dir, true);
