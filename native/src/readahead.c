@@ -47,7 +47,7 @@ struct sfs_ra {
 	unsigned seq;       /* sequential reads in a row */
 	uint32_t chunk;
 	uint64_t ahead;     /* read ahead up to here */
-	uint64_t asked;     /* bytes of the caller's reads not answered yet */
+	atomic_ullong asked; /* bytes of the caller's reads not answered yet (no lock: per reply) */
 	bool deep;          /* this sequential run had a window's worth of other reads in flight */
 	struct ra_ent e[RA_ENTRIES];
 };
@@ -59,6 +59,7 @@ struct sfs_ra *sfs_ra_create(struct sfs_vol *v, struct sfs_ra_budget *budget)
 		return NULL;
 	pthread_mutex_init(&ra->mu, NULL);
 	ra->refs = 1;
+	atomic_init(&ra->asked, 0);
 	ra->vol = v;
 	ra->budget = budget;
 	for (int i = 0; i < RA_ENTRIES; i++)
@@ -128,9 +129,7 @@ static void free_dead(struct sfs_vreq **dead, int n)
 /* Before a read is answered (the answer may let the handle close): it no longer counts as asked. */
 static void answered(struct sfs_ra *ra, uint32_t len)
 {
-	pthread_mutex_lock(&ra->mu);
-	ra->asked -= len;
-	pthread_mutex_unlock(&ra->mu);
+	atomic_fetch_sub_explicit(&ra->asked, len, memory_order_relaxed);
 }
 
 static void plain_done(struct sfs_vreq *r, int err)
@@ -282,8 +281,8 @@ int sfs_ra_read(struct sfs_ra *ra, uint64_t off, uint32_t len, void *buf, sfs_ra
 	/* A caller that keeps a window's worth of reads in flight besides this one (a deep queue:
 	 * fio, QEMU) has them pipelined already: reading ahead would only add a copy out of the
 	 * chunks. It stays so for the run: its reads answered from chunks would look shallow. */
-	ra->deep = (sequential && ra->deep) || ra->asked >= RA_WINDOW;
-	ra->asked += len;
+	uint64_t others = atomic_fetch_add_explicit(&ra->asked, len, memory_order_relaxed);
+	ra->deep = (sequential && ra->deep) || others >= RA_WINDOW;
 	drop_where(ra, stale, gen, dead, &ndead);
 	if (!sequential) {
 		drop_where(ra, any, 0, dead, &ndead); /* a jump: what was ahead is not wanted */

@@ -32,10 +32,10 @@ import java.util.concurrent.TimeUnit;
  * Small reads, and small writes that do not wait for a device (a store in memory, or --nosync),
  * are the exception: the reader serves and answers them itself, since two thread hand-offs cost
  * more than the copy to or from the page cache (a write that waits for a disk's flush stays with
- * the workers, whose flushes can overlap). Measured on 4 KiB random
- * writes (2 vCPUs): half the server CPU per write, 98k writes/s instead of 53k at depth 16 over two
- * connections; what one connection's deep queue loses is the workers' parallelism (a quarter of
- * sheepfs's writes/s at one job of depth 16). A client that stops reading then stops its own
+ * the workers, whose flushes can overlap). Measured on 4 KiB random writes (2 vCPUs): half the
+ * server CPU per write, 98k writes/s instead of 53k at depth 16 over two connections; what one
+ * connection's deep queue loses is the workers' parallelism (a quarter of sheepfs's writes/s at
+ * one job of depth 16). A client that stops reading then stops its own
  * reader too, which is the back-pressure it asked for.
  * Malformed framing, a stall inside a message or a stalled reader closes this connection only.
  */
