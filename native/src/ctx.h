@@ -22,7 +22,7 @@ struct sfs_cfg {
 	int clone_fd;        /* one /dev/fuse fd per worker */
 	int max_background;  /* kernel's async request limit (default 12 is too low for AIO) */
 	int connections;     /* sockets in the pool */
-	int max_piece;       /* split volume I/O into pieces of at most this many bytes (0 = objects) */
+	int max_piece;       /* volume I/O pieces: at most this many bytes; 0: whole objects; -1: tuned */
 	int writeback_cache; /* ask the kernel for writeback caching (page-cache mode) */
 	int io_flusher;      /* PR_SET_IO_FLUSHER on serving threads */
 	int max_write;       /* bytes per FUSE write (max 1 MiB) */
@@ -70,6 +70,8 @@ struct sfs_ctx {
 
 	struct sfs_pool *pool;
 	struct sfs_stats stats;
+	struct sfs_tuner pieces; /* piece size of every volume's requests (one cluster) */
+	bool pieces_ok;
 	struct sfs_vol_cfg vcfg;
 	pthread_rwlock_t vt_lock; /* held only for table lookups/changes, never across I/O */
 	struct sfs_vt_entry *vt[SFS_VT_BUCKETS];

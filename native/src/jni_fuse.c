@@ -156,6 +156,8 @@ static void ctx_free(JNIEnv *env, struct sfs_ctx *ctx)
 		pthread_key_delete(ctx->worker_key);
 	sfs_bufpool_destroy(ctx->bufs); /* last: the pool's shutdown gave every request buffer back */
 	pthread_rwlock_destroy(&ctx->vt_lock);
+	if (ctx->pieces_ok)
+		sfs_tuner_destroy(&ctx->pieces);
 	free(ctx->mountpoint);
 	free(ctx);
 }
@@ -220,7 +222,9 @@ static jlong n_create(JNIEnv *env, jclass cls, jobject callbacks, jstring jmnt, 
 		ctx->cfg.uid = (int)getuid();
 	if (ctx->cfg.gid < 0)
 		ctx->cfg.gid = (int)getgid();
-	ctx->vcfg.max_piece = ctx->cfg.max_piece > 0 ? (uint32_t)ctx->cfg.max_piece : 0;
+	sfs_tuner_init(&ctx->pieces, ctx->cfg.max_piece);
+	ctx->pieces_ok = true;
+	ctx->vcfg.pieces = &ctx->pieces;
 	if (pthread_key_create(&ctx->env_key, detach_thread) != 0) {
 		ctx_free(env, ctx);
 		throw_io(env, "sheepfs: no thread key");
@@ -530,6 +534,8 @@ static jlongArray n_stats(JNIEnv *env, jclass cls, jlong h)
 		(jlong)ps.sends, (jlong)atomic_load(&ctx->readers_peak),
 		(jlong)us.requests, (jlong)us.queues, (jlong)us.depth, (jlong)us.ring_bytes, (jlong)us.ring_resident_bytes, (jlong)us.batched_commits,
 		(jlong)us.io_thread_ran, (jlong)us.handed,
+		(jlong)sfs_tuner_current(&ctx->pieces, false), (jlong)sfs_tuner_current(&ctx->pieces, true),
+		(jlong)sfs_tuner_tries(&ctx->pieces), (jlong)sfs_tuner_switches(&ctx->pieces),
 	};
 	jsize n = (jsize)(sizeof(a) / sizeof(a[0]));
 	jlongArray r = (*env)->NewLongArray(env, n);

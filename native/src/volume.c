@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sd_inode.h"
@@ -332,6 +333,13 @@ static uint32_t index_get(struct sfs_vol *v, uint32_t idx)
 
 /* ---------------------------------------------------------------- segments */
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static struct sfs_seg *seg_of(struct sfs_io *io)
 {
 	return (struct sfs_seg *)((char *)io - offsetof(struct sfs_seg, io));
@@ -349,7 +357,12 @@ static void seg_done(struct sfs_seg *s, int err)
 			atomic_fetch_sub(&r->vol->st->writes_inflight, 1);
 			atomic_fetch_sub(&r->vol->writes_active, 1);
 		}
-		r->done(r, atomic_load(&r->err));
+		int e = atomic_load(&r->err);
+		if (r->tune_cls >= 0 && e == 0) {
+			uint64_t now = mono_ns();
+			sfs_tuner_done(r->vol->cfg.pieces, r->write, r->tune_cls, r->len, now - r->t0, now);
+		}
+		r->done(r, e);
 	}
 }
 
@@ -376,6 +389,7 @@ static void seg_read_start(struct sfs_seg *s)
 	if (e == 0) {
 		memset(s->buf, 0, s->len); /* a hole: zeros, no round trip */
 		atomic_fetch_add(&v->st->hole_segments, 1);
+		s->r->tune_cls = -1; /* says nothing of the cluster (seen by the last seg_done) */
 		seg_done(s, 0);
 		return;
 	}
@@ -1033,7 +1047,10 @@ static int vol_io(struct sfs_vol *v, bool write, uint64_t off, size_t len, const
 	else if (len > v->size - off)
 		len = (size_t)(v->size - off);
 	uint64_t osz = UINT64_C(1) << v->shift;
-	uint64_t piece = v->cfg.max_piece && v->cfg.max_piece < osz ? v->cfg.max_piece : osz;
+	int tune_cls = -1;
+	uint64_t piece = v->cfg.pieces ? sfs_tuner_piece(v->cfg.pieces, write, (uint32_t)len, &tune_cls) : 0;
+	if (piece == 0 || piece > osz)
+		piece = osz;
 	uint32_t nseg = 0;
 	for (uint64_t p = off; p < off + len;) {
 		uint64_t end = (p / osz + 1) * osz;
@@ -1079,6 +1096,8 @@ static int vol_io(struct sfs_vol *v, bool write, uint64_t off, size_t len, const
 	r->arg = arg;
 	r->nseg = nseg;
 	r->segs = (struct sfs_seg *)(r + 1);
+	r->tune_cls = tune_cls;
+	r->t0 = tune_cls >= 0 ? mono_ns() : 0;
 	atomic_init(&r->err, 0);
 	sfs_vol_get(v);
 	atomic_fetch_add(write ? &v->st->writes : &v->st->reads, 1);

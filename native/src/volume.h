@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "bufpool.h"
+#include "piece_tuner.h"
 #include "pool.h"
 
 struct sfs_stats {
@@ -31,7 +32,7 @@ struct sfs_stats {
 };
 
 struct sfs_vol_cfg {
-	uint32_t max_piece; /* split pieces larger than this (0 = object size only) */
+	struct sfs_tuner *pieces; /* how big the pieces of a request are (shared: one per cluster) */
 	struct sfs_bufpool *bufs; /* request buffers up to its size come from here (NULL: malloc) */
 };
 
@@ -74,6 +75,8 @@ struct sfs_vreq {
 	atomic_int err;
 	uint32_t nseg;
 	struct sfs_seg *segs;
+	int tune_cls;   /* the piece tuner's class to report the time under, or -1 */
+	uint64_t t0;    /* when it started (ns, monotonic), if measured */
 };
 
 /*

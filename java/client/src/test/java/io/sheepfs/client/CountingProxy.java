@@ -10,13 +10,22 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A TCP proxy in front of a real sheep that parses the Sheepdog framing in both directions and
  * counts requests and how many were in flight at once: the evidence that a client pipelines.
+ * With a cost per byte it holds every answer back for that long per byte the request moved,
+ * each request on its own: a cluster that serves requests in parallel but big ones slowly (as a
+ * multi-node sheep 1.0 did), so that splitting a request pays.
  */
 public final class CountingProxy implements Closeable {
     private final ServerSocket server;
@@ -25,9 +34,22 @@ public final class CountingProxy implements Closeable {
     private final AtomicInteger requests = new AtomicInteger();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger maxInFlight = new AtomicInteger();
+    private final long nanosPerByte;
+    private final ScheduledExecutorService later;
 
     public CountingProxy(InetSocketAddress target) throws IOException {
+        this(target, 0);
+    }
+
+    /** {@code nanosPerByte}: how long each answer is held back per byte its request moved. */
+    public CountingProxy(InetSocketAddress target, long nanosPerByte) throws IOException {
         this.target = target;
+        this.nanosPerByte = nanosPerByte;
+        this.later = nanosPerByte > 0 ? Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "counting-proxy-later");
+            t.setDaemon(true);
+            return t;
+        }) : null;
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread t = new Thread(this::accept, "counting-proxy");
         t.setDaemon(true);
@@ -57,17 +79,20 @@ public final class CountingProxy implements Closeable {
             try {
                 Socket client = server.accept();
                 Socket upstream = new Socket(target.getAddress(), target.getPort());
+                client.setTcpNoDelay(true); // as sheep and sheepfs do: no Nagle wait on a small answer
+                upstream.setTcpNoDelay(true);
                 sockets.add(client);
                 sockets.add(upstream);
-                pump(client, upstream, true);
-                pump(upstream, client, false);
+                Map<Integer, Long> moved = new ConcurrentHashMap<>(); // request id -> its data length
+                pump(client, upstream, true, moved);
+                pump(upstream, client, false, moved);
             } catch (IOException e) {
                 return;
             }
         }
     }
 
-    private void pump(Socket from, Socket to, boolean requestsDirection) {
+    private void pump(Socket from, Socket to, boolean requestsDirection, Map<Integer, Long> moved) {
         Thread t = new Thread(() -> {
             try {
                 DataInputStream in = new DataInputStream(from.getInputStream());
@@ -81,8 +106,16 @@ public final class CountingProxy implements Closeable {
                     if (requestsDirection) {
                         requests.incrementAndGet();
                         maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+                        if (later != null) {
+                            moved.put((int) Le.u32(h, 8), len);
+                        }
                     } else {
                         inFlight.decrementAndGet();
+                        if (later != null) {
+                            holdBack(in, out, h, len, moved.getOrDefault((int) Le.u32(h, 8), 0L));
+                            moved.remove((int) Le.u32(h, 8));
+                            continue;
+                        }
                     }
                     out.write(h);
                     for (long left = hasData ? len : 0; left > 0; ) {
@@ -110,8 +143,31 @@ public final class CountingProxy implements Closeable {
         t.start();
     }
 
+    /** Reads the rest of an answer and sends it once its request's bytes have been "served". */
+    private void holdBack(DataInputStream in, OutputStream out, byte[] h, long len, long requestBytes)
+            throws IOException {
+        if (len > (64 << 20)) {
+            throw new IOException("answer too long for the proxy: " + len);
+        }
+        byte[] answer = Arrays.copyOf(h, 48 + (int) len);
+        in.readFully(answer, 48, (int) len);
+        later.schedule(() -> {
+            try {
+                synchronized (out) {
+                    out.write(answer);
+                    out.flush();
+                }
+            } catch (IOException e) {
+                // the client went away: nothing to answer
+            }
+        }, nanosPerByte * requestBytes, TimeUnit.NANOSECONDS);
+    }
+
     @Override
     public void close() throws IOException {
+        if (later != null) {
+            later.shutdownNow();
+        }
         server.close();
         for (Socket s : sockets) {
             s.close();

@@ -1,5 +1,6 @@
 package io.sheepfs.cli;
 
+import io.sheepfs.nativeio.FuseSession;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -74,10 +75,10 @@ public final class SheepfsCommand implements Callable<Integer> {
                     + "(default: one per CPU, at least 2)")
     int connections;
 
-    @Option(names = "--piece-size", paramLabel = "SIZE", defaultValue = "0", converter = SizeConverter.class,
+    @Option(names = "--piece-size", paramLabel = "SIZE", defaultValue = "auto", converter = PieceSizeConverter.class,
             description = "split volume requests into pieces of at most SIZE bytes, sent in parallel "
-                    + "(K or M suffix; default 0: no split below the object size; bench/run measures which "
-                    + "request size your cluster serves fastest)")
+                    + "(K or M suffix; 0: whole objects; default auto: sheepfs measures, for reads and for writes, "
+                    + "which of 64K to whole objects this cluster serves fastest, and keeps measuring)")
     int pieceSize;
 
     @Option(names = "--io-uring",
@@ -111,8 +112,9 @@ public final class SheepfsCommand implements Callable<Integer> {
             System.err.println("sheepfs: --connections must be between 1 and 64");
             return 64;
         }
-        if (pieceSize != 0 && (pieceSize < 4096 || pieceSize > (64 << 20))) {
-            System.err.println("sheepfs: --piece-size must be 0 or between 4K and 64M");
+        if (pieceSize != FuseSession.Options.AUTO_PIECE && pieceSize != 0
+                && (pieceSize < 4096 || pieceSize > (64 << 20))) {
+            System.err.println("sheepfs: --piece-size must be auto, 0 or between 4K and 64M");
             return 64;
         }
         Mount.Plan plan = new Mount.Plan(mountPoint, address, port,

@@ -29,7 +29,8 @@ public final class FuseSession implements AutoCloseable {
      * @param cloneFd        one /dev/fuse descriptor per worker
      * @param maxBackground  kernel's limit of asynchronous requests (readahead, async direct I/O)
      * @param connections    sockets to the gateway (requests are pipelined on each)
-     * @param maxPiece       split volume requests into pieces of at most this many bytes (0 = per object)
+     * @param maxPiece       split volume requests into pieces of at most this many bytes (0: whole objects;
+     *                       {@link #AUTO_PIECE}: the size the cluster serves fastest, measured as it goes)
      * @param writebackCache ask the kernel for writeback caching (for page-cache mode)
      * @param ioFlusher      PR_SET_IO_FLUSHER on the serving threads (needs CAP_SYS_RESOURCE)
      * @param maxWrite       bytes per FUSE write request (up to 1 MiB)
@@ -47,16 +48,17 @@ public final class FuseSession implements AutoCloseable {
                           int uid, int gid, boolean parallelDirectWrites, int readers, int uringDepth) {
         public Options {
             mountOptions = List.copyOf(mountOptions);
-            if (maxThreads < 1 || maxBackground < 1 || connections < 1 || maxPiece < 0 || maxWrite < 4096
+            if (maxThreads < 1 || maxBackground < 1 || connections < 1 || maxPiece < AUTO_PIECE || maxWrite < 4096
                     || uid < -1 || gid < -1 || readers < 0 || uringDepth < 0 || uringDepth > 1024) {
                 throw new IllegalArgumentException("bad FUSE options");
             }
         }
 
-        /** Whole objects (a 1 MiB request is one request to sheep): measured with bench/run on sheep 1.0
-         *  (3 nodes, 2 copies) and on the embedded sheep, 1 MiB requests beat eight of 128 KiB at every
-         *  queue depth but psync writes, where they were level, and cost less CPU. */
-        public static final int DEFAULT_PIECE = 0;
+        /** Piece size chosen by measurement (native piece_tuner.c): a 3-node sheep 1.0 served 128 KiB
+         *  pieces twice as fast as whole 1 MiB requests on one host and the other way round on another;
+         *  the embedded sheep serves whole requests fastest. */
+        public static final int AUTO_PIECE = -1;
+        public static final int DEFAULT_PIECE = AUTO_PIECE;
 
         public static Options defaults() {
             int cpus = Runtime.getRuntime().availableProcessors();

@@ -3,6 +3,7 @@ package io.sheepfs.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.sheepfs.nativeio.FuseSession;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import org.junit.jupiter.api.Test;
@@ -43,5 +44,17 @@ class SizeConverterTest {
     void numbersWithSuffixesScale(@ForAll @net.jqwik.api.constraints.IntRange(min = 0, max = 1024) int n) {
         assertEquals(n << 10, c.convert(n + "K"));
         assertEquals(n << 20, c.convert(n + "M"));
+    }
+
+    /** --piece-size: "auto" (any case) is the tuned default; anything else reads as a size. */
+    @Test
+    void pieceSizeIsAutoOrASize() {
+        PieceSizeConverter p = new PieceSizeConverter();
+        assertEquals(FuseSession.Options.AUTO_PIECE, p.convert("auto"));
+        assertEquals(FuseSession.Options.AUTO_PIECE, p.convert(" AUTO "));
+        assertEquals(0, p.convert("0"));
+        assertEquals(128 << 10, p.convert("128K"));
+        assertThrows(TypeConversionException.class, () -> p.convert("automatic"));
+        assertThrows(TypeConversionException.class, () -> p.convert("-1"));
     }
 }

@@ -1,0 +1,70 @@
+/* Piece size of large volume requests, chosen per cluster from what it shows.
+ *
+ * Splitting a 1 MiB request into pieces sent at once lets sheep work on them in parallel, but
+ * each piece costs a round trip. Which size wins depends on the cluster: a 3-node sheep 1.0
+ * served 128 KiB pieces 2x faster than whole 1 MiB requests, the embedded sheep serves whole
+ * requests fastest. So the tuner measures: it keeps, per direction and per candidate size,
+ * the time requests took per byte, and now and then sends one epoch of requests with another
+ * size. A size that beats the epochs before and after it by a margin is kept; failed tries
+ * get rarer (the interval doubles), so a settled mount pays little for them.
+ *
+ * Only requests of at least SFS_TUNE_MIN_LEN are measured (smaller ones use the current size,
+ * unmeasured). All counters are atomics; the decision at the end of an epoch runs under a
+ * try-lock on one completing thread. Time is passed in (nanoseconds): tests drive it.
+ */
+#ifndef SHEEPFS_PIECE_TUNER_H
+#define SHEEPFS_PIECE_TUNER_H
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define SFS_TUNE_CLASSES 5             /* 64 KiB, 128 KiB, 256 KiB, 512 KiB, whole (no split) */
+#define SFS_TUNE_SMALLEST (64u << 10)
+#define SFS_TUNE_MIN_LEN (512u << 10)  /* requests this big are measured */
+#define SFS_TUNE_EPOCH_NS 100000000ull /* an epoch: at least this long... */
+#define SFS_TUNE_EPOCH_MIN 16          /* ...and this many measured requests */
+#define SFS_TUNE_MAX_INTERVAL 32       /* epochs between tries, at most */
+
+enum sfs_tune_phase { SFS_TUNE_RUN, SFS_TUNE_TRY, SFS_TUNE_AFTER };
+
+struct sfs_tune_dir {
+	const char *name; /* for the log: reads, writes */
+	atomic_ullong ns[SFS_TUNE_CLASSES], bytes[SFS_TUNE_CLASSES], n[SFS_TUNE_CLASSES];
+	atomic_int issue; /* the class new requests use (a trial's, during one) */
+	atomic_int kept;  /* the class kept: cur, readable without mu */
+	pthread_mutex_t mu;
+	/* under mu: */
+	int cur, tried;               /* the kept class; the class on trial */
+	enum sfs_tune_phase phase;
+	atomic_ullong start_ns;       /* of the epoch (read without mu: a hint) */
+	uint64_t snap_ns, snap_bytes, snap_n; /* the measured class's counters at its start */
+	double before, trial;         /* ns per byte: last epoch with cur, the trial */
+	int interval, waited, next;   /* epochs between tries, epochs since the last, which to try */
+	atomic_ullong tries, switches;
+};
+
+struct sfs_tuner {
+	uint32_t fixed; /* unused when auto: see sfs_tuner_init */
+	bool active;
+	struct sfs_tune_dir dir[2]; /* [0] reads, [1] writes */
+};
+
+/* fixed < 0: tune; 0: whole objects always; > 0: pieces of at most fixed bytes always. */
+void sfs_tuner_init(struct sfs_tuner *t, int fixed);
+void sfs_tuner_destroy(struct sfs_tuner *t);
+
+/* The largest piece for a request of len bytes (0 = no split below the object size), and in
+ * *cls the class to report its time under (-1: not measured). */
+uint32_t sfs_tuner_piece(struct sfs_tuner *t, bool write, uint32_t len, int *cls);
+
+/* A measured request is done: len bytes in ns nanoseconds; now_ns is the clock now. */
+void sfs_tuner_done(struct sfs_tuner *t, bool write, int cls, uint32_t len, uint64_t ns, uint64_t now_ns);
+
+/* The piece size kept (0 = whole; a trial's size is not reported), and the counts of tries and
+ * of switches. */
+uint32_t sfs_tuner_current(struct sfs_tuner *t, bool write);
+uint64_t sfs_tuner_tries(struct sfs_tuner *t);
+uint64_t sfs_tuner_switches(struct sfs_tuner *t);
+
+#endif
