@@ -399,13 +399,13 @@ class VolumeIoTest {
      * One read at a time still is. */
     @Test
     void aDeepQueueOfSequentialReadsIsNotReadAhead() throws Exception {
-        attachedWithData("deep", 64L * MiB, 9, 32 * MiB);
+        attachedWithData("deep", 128L * MiB, 9, 64 * MiB);
         long before = session.stats().readaheadBytes();
-        run("fio", "--name=deep", "--filename=" + vol("deep"), "--rw=read", "--bs=1M", "--size=32M",
+        run("fio", "--name=deep", "--filename=" + vol("deep"), "--rw=read", "--bs=1M", "--size=64M",
                 "--ioengine=libaio", "--iodepth=16", "--direct=1", "--output=/dev/null");
         long deep = session.stats().readaheadBytes() - before;
-        // before the queue fills, a window or so may be read ahead (6 MiB here; 18 MiB without the check)
-        assertTrue(deep <= 12L * MiB, "bytes read ahead for 32 MiB read at queue depth 16: " + deep);
+        // before the queue fills, a window or so may be read ahead (6-14 MiB here; 29 MiB without the check)
+        assertTrue(deep <= 16L * MiB, "bytes read ahead for 64 MiB read at queue depth 16: " + deep);
 
         try (FileChannel r = FileChannel.open(vol("deep"), StandardOpenOption.READ)) {
             for (int i = 0; i < 8; i++) {
