@@ -12,6 +12,11 @@ final class PieceSizeConverter implements CommandLine.ITypeConverter<Integer> {
         if ("auto".equals(value.trim().toLowerCase(Locale.ROOT))) {
             return FuseSession.Options.AUTO_PIECE;
         }
-        return new SizeConverter().convert(value);
+        try {
+            return new SizeConverter().convert(value);
+        } catch (CommandLine.TypeConversionException e) {
+            // Say that auto exists too: a user who mistyped it should not read only about sizes.
+            throw new CommandLine.TypeConversionException("takes auto, 0 or a size: " + e.getMessage());
+        }
     }
 }

@@ -54,7 +54,8 @@ class SizeConverterTest {
         assertEquals(FuseSession.Options.AUTO_PIECE, p.convert(" AUTO "));
         assertEquals(0, p.convert("0"));
         assertEquals(128 << 10, p.convert("128K"));
-        assertThrows(TypeConversionException.class, () -> p.convert("automatic"));
+        TypeConversionException bad = assertThrows(TypeConversionException.class, () -> p.convert("automatic"));
+        assertEquals("takes auto, 0 or a size: 'automatic' is not a size (e.g. 4096, 128K, 1M)", bad.getMessage());
         assertThrows(TypeConversionException.class, () -> p.convert("-1"));
     }
 }
