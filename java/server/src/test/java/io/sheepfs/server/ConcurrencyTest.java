@@ -8,8 +8,11 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -130,6 +133,45 @@ class ConcurrencyTest {
             }
             pool.shutdown();
             assertEquals(clients * 20, total);
+        }
+    }
+
+    /**
+     * Answers the server computed go out before its reader waits for the network: here for the rest
+     * of a write whose payload the client holds back until it has the answers of the reads sent
+     * before it. Answers that waited in the buffer would deadlock the two sides until the stall
+     * timeout (60 s here, past the client's 5 s).
+     */
+    @ParameterizedTest(name = "reads before the write: {0}")
+    @ValueSource(ints = {1, 4, 5, 11})
+    void answersDoNotWaitWhileTheServerWaitsForTheClient(int reads) throws Exception {
+        ServerConfig cfg = ServerConfig.ephemeral(dir).withSync(false).withStallTimeout(Duration.ofSeconds(60));
+        try (EmbeddedSheep s = EmbeddedSheep.start(cfg)) {
+            int vid = Proto.formatAndCreate(s.port(), "turns", 64L << 20);
+            byte[] data = pattern(7, 4096);
+            try (RawClient c = new RawClient(s.port())) {
+                Proto.writeNewObject(c, vid, 0, 0, data);
+                ByteArrayOutputStream batch = new ByteArrayOutputStream();
+                for (int i = 0; i < reads; i++) {
+                    batch.write(Proto.read(ObjectId.data(vid, 0), 0, 4096).withId(100 + i).encode());
+                }
+                byte[] update = pattern(8, 4096);
+                batch.write(Proto.write(ObjectId.data(vid, 0), 0, 4096).withId(999).encode());
+                batch.write(update, 0, 2048); // the write's first half, in the same segment as the reads
+                c.sendRaw(batch.toByteArray());
+                c.socket().setSoTimeout(5000);
+                for (int i = 0; i < reads; i++) {
+                    RawClient.Response r = c.receive(); // a SocketTimeoutException here: the answers waited
+                    assertEquals(Result.SUCCESS, r.result());
+                    assertEquals(100 + i, r.header().id());
+                    assertArrayEquals(data, r.data());
+                }
+                c.sendRaw(Arrays.copyOfRange(update, 2048, 4096));
+                RawClient.Response w = c.receive();
+                assertEquals(999, w.header().id());
+                assertEquals(Result.SUCCESS, w.result());
+                assertArrayEquals(update, c.call(Proto.read(ObjectId.data(vid, 0), 0, 4096), null).data());
+            }
         }
     }
 }

@@ -37,6 +37,11 @@ import java.util.concurrent.TimeUnit;
  * connection's deep queue loses is the workers' parallelism (a quarter of sheepfs's writes/s at
  * one job of depth 16). A client that stops reading then stops its own
  * reader too, which is the back-pressure it asked for.
+ * Inline answers are buffered while more requests are already here, but go out every
+ * {@link #FLUSH_EVERY} answers and whenever the reader is about to wait for the network: holding a
+ * whole batch until its end made client and server take turns, each idle while the other worked
+ * (measured: sheepfs at one job of depth 16 went from 60k 4 KiB reads/s and 38k writes/s, half the
+ * 2 vCPUs idle, to 95k of each).
  * Malformed framing, a stall inside a message or a stalled reader closes this connection only.
  */
 final class Connection implements Runnable {
@@ -48,6 +53,9 @@ final class Connection implements Runnable {
 
     /** Reads and writes up to this size are served by the reader thread (see the class comment). */
     static final int INLINE_MAX = 64 << 10;
+
+    /** A batch of inline answers goes out in groups of this many (see the class comment; 3-6 measured alike). */
+    static final int FLUSH_EVERY = 4;
 
     private final Socket socket;
     /** Answers go out under this lock: the writer thread and the reader (inline answers) share the stream. */
@@ -67,6 +75,8 @@ final class Connection implements Runnable {
     private volatile boolean readerDone;
     /** System.nanoTime() when the writer started its current write, 0 when it is not writing. */
     private volatile long writingSince;
+    /** Inline answers in the buffer, not yet flushed (the reader thread only). */
+    private int unflushed;
 
     Connection(Socket socket, Sheep sheep, ExecutorService workers, MemoryBudget budget, int stallTimeoutMillis,
                Runnable onClose) {
@@ -143,6 +153,9 @@ final class Connection implements Runnable {
         while (true) {
             // idle between requests is fine (pooled connections); stalling inside one is not
             socket.setSoTimeout(0);
+            if (in.available() < RequestHeader.SIZE) {
+                flushInline(); // about to wait for the client: nothing of ours may wait with us
+            }
             int first = in.read();
             if (first < 0) {
                 return; // clean EOF between requests
@@ -178,13 +191,15 @@ final class Connection implements Runnable {
         try {
             byte[] payload = null;
             if (h.hasPayload()) {
+                if (in.available() < dl) {
+                    flushInline();
+                }
                 payload = new byte[(int) dl];
                 readFully(in, payload, 0, (int) dl, "payload");
             }
             if (servedInline(h, inlineWrites)) {
                 queued = true; // answerNow releases the reservation
-                // more requests already here: their answers join this one in the buffer
-                answerNow(new Outgoing(h, sheep.handle(h, payload), reserve), in.available() < RequestHeader.SIZE);
+                answerNow(new Outgoing(h, sheep.handle(h, payload), reserve), ++unflushed >= FLUSH_EVERY);
                 return !socket.isClosed();
             }
             byte[] p = payload;
@@ -222,7 +237,31 @@ final class Connection implements Runnable {
             close();
         } finally {
             writingSince = 0;
+            if (flush) {
+                unflushed = 0;
+            }
             release(o.reserve());
+        }
+    }
+
+    /** Sends the inline answers still in the buffer (the reader, before it waits for the network). */
+    private void flushInline() {
+        if (unflushed == 0) {
+            return;
+        }
+        unflushed = 0;
+        try {
+            synchronized (outLock) {
+                if (!socket.isClosed()) {
+                    writingSince = System.nanoTime();
+                    out.flush();
+                }
+            }
+        } catch (IOException e) {
+            LOG.debug("{}: responses lost: {}", peer, e.toString());
+            close();
+        } finally {
+            writingSince = 0;
         }
     }
 
