@@ -153,8 +153,9 @@ final class Connection implements Runnable {
         while (true) {
             // idle between requests is fine (pooled connections); stalling inside one is not
             socket.setSoTimeout(0);
-            if (in.available() < RequestHeader.SIZE) {
-                flushInline(); // about to wait for the client: nothing of ours may wait with us
+            // about to wait for the client: nothing of ours may wait with us (available() asks the socket: only when needed)
+            if (unflushed > 0 && in.available() < RequestHeader.SIZE) {
+                flushInline();
             }
             int first = in.read();
             if (first < 0) {
@@ -191,7 +192,7 @@ final class Connection implements Runnable {
         try {
             byte[] payload = null;
             if (h.hasPayload()) {
-                if (in.available() < dl) {
+                if (unflushed > 0 && in.available() < dl) {
                     flushInline();
                 }
                 payload = new byte[(int) dl];
@@ -246,9 +247,6 @@ final class Connection implements Runnable {
 
     /** Sends the inline answers still in the buffer (the reader, before it waits for the network). */
     private void flushInline() {
-        if (unflushed == 0) {
-            return;
-        }
         unflushed = 0;
         try {
             synchronized (outLock) {
