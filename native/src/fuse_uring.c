@@ -569,6 +569,12 @@ static void serve(void *arg, unsigned conn)
 		atomic_store(&q->done, true);
 }
 
+static bool ready(void *arg, unsigned conn)
+{
+	struct uqueue *q = served_queue(arg, conn);
+	return q != NULL && q->registered && io_uring_cq_ready(&q->ring) > 0;
+}
+
 static void start_queues(struct sfs_uring *u)
 {
 	if (atomic_exchange(&u->started, true))
@@ -697,7 +703,8 @@ struct sfs_uring *sfs_uring_create(struct sfs_ctx *ctx, unsigned depth)
 		return NULL;
 	}
 	u->source = (struct sfs_pool_source){
-		.batch_begin = batch_begin, .batch_end = batch_end, .serve_fd = serve_fd, .serve = serve, .arg = u,
+		.batch_begin = batch_begin, .batch_end = batch_end, .serve_fd = serve_fd, .serve = serve,
+		.ready = ready, .arg = u,
 	};
 	if (ctx->pool)
 		sfs_pool_set_source(ctx->pool, &u->source); /* the pool is destroyed first (ctx_free) */

@@ -774,6 +774,7 @@ static void *conn_thread(void *arg)
 	if (p->cfg.pin_threads && cpus > 0)
 		sfs_pin_to_cpu((unsigned)(c - p->conn) % (unsigned)cpus);
 	unsigned retry = 0;
+	bool polled = true; /* the last round polled (see skip_poll) */
 	for (;;) {
 		pthread_mutex_lock(&c->mu);
 		bool stop = c->stop, down = c->fd < 0, work = conn_has_work(c);
@@ -808,9 +809,19 @@ static void *conn_thread(void *arg)
 		/* an absent source or socket is skipped by poll (a negative fd) */
 		if (down)
 			pfd[2].fd = -1;
-		int n = poll(pfd, 3, p->cfg.request_timeout_ms && work ? 1000 : -1);
-		if (n < 0)
+		/* Work the source already shows is served without polling first when the socket owes
+		 * no answer: at one request in flight the next FUSE request is there as the last answer
+		 * is committed, so this saves a system call per request. Only every other round, so
+		 * the event fd still gets polled while the source stays busy. */
+		bool skip_poll = polled && !work && sfd >= 0 && src->ready && src->ready(src->arg, conn_index(c));
+		polled = !skip_poll;
+		if (skip_poll) {
+			pfd[0].revents = 0;
+			pfd[1].revents = POLLIN;
+			pfd[2].revents = 0;
+		} else if (poll(pfd, 3, p->cfg.request_timeout_ms && work ? 1000 : -1) < 0) {
 			continue;
+		}
 		if (!down && p->cfg.request_timeout_ms && timed_out(c)) {
 			conn_reset(c, true); /* a gateway that stopped answering: resend elsewhere, or fail */
 			continue;

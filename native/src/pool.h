@@ -71,6 +71,10 @@ struct sfs_pool_source {
 	/* asked every round: an fd to poll for POLLIN, or -1; serve handles it without blocking */
 	int (*serve_fd)(void *arg, unsigned conn);
 	void (*serve)(void *arg, unsigned conn);
+	/* true when serve has work waiting that it can see without a system call (a ring's
+	 * completion queue in shared memory): the thread then skips one poll. Only a shortcut: the
+	 * fd must poll readable whenever this is true. */
+	bool (*ready)(void *arg, unsigned conn);
 	void *arg;
 };
 

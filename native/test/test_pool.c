@@ -774,6 +774,83 @@ static void test_source(void)
 	pthread_mutex_destroy(&s.w.mu);
 }
 
+/* A source whose work never runs out (a FUSE ring kept full), seen through ready as well as its
+ * fd: the I/O threads may skip polls for it, yet still read their sockets' answers. */
+struct busy_source {
+	int evfd;
+	atomic_int ready_asked, served;
+};
+
+static int busy_fd(void *arg, unsigned c)
+{
+	(void)c;
+	return ((struct busy_source *)arg)->evfd;
+}
+
+static void busy_serve(void *arg, unsigned c)
+{
+	(void)c;
+	atomic_fetch_add(&((struct busy_source *)arg)->served, 1); /* the eventfd stays readable */
+}
+
+static bool busy_ready(void *arg, unsigned c)
+{
+	(void)c;
+	atomic_fetch_add(&((struct busy_source *)arg)->ready_asked, 1);
+	return true;
+}
+
+static void test_source_always_ready(void)
+{
+	struct busy_source b = { .evfd = eventfd(1, EFD_CLOEXEC | EFD_NONBLOCK) };
+	CHECK(b.evfd >= 0);
+	struct peer p;
+	peer_start(&p, ANSWER_REVERSED, 1);
+	struct sfs_pool *pool = pool_for(p.port, 2);
+	const struct sfs_pool_source src = { .serve_fd = busy_fd, .serve = busy_serve, .ready = busy_ready, .arg = &b };
+	sfs_pool_set_source(pool, &src);
+	enum { N = 32 };
+	static struct sfs_io ios[N];
+	static uint8_t bufs[N][64];
+	struct waiter w = { .left = N };
+	pthread_mutex_init(&w.mu, NULL);
+	pthread_cond_init(&w.cv, NULL);
+	for (int i = 0; i < N; i++) {
+		read_request(&ios[i], sd_data_oid(0x99, (uint32_t)i), bufs[i], sizeof(bufs[i]));
+		ios[i].done = on_done;
+		ios[i].arg = &w;
+		sfs_pool_submit(pool, &ios[i]);
+	}
+	uint64_t end = now_ms() + 5000;
+	for (;;) {
+		pthread_mutex_lock(&w.mu);
+		int left = w.left;
+		pthread_mutex_unlock(&w.mu);
+		if (left == 0 || now_ms() > end) {
+			if (left != 0)
+				fprintf(stderr, "%d of %d answers unread after 5 s beside a busy source\n", left, N);
+			CHECK(left == 0);
+			break;
+		}
+		usleep(1000);
+	}
+	for (int i = 0; i < N; i++) {
+		CHECK(ios[i].err == 0);
+		for (uint32_t k = 0; k < sizeof(bufs[i]); k++)
+			CHECK(bufs[i][k] == pattern(sd_data_oid(0x99, (uint32_t)i), 0, k));
+	}
+	/* idle again (no answer owed): the source's work is now taken without polling */
+	for (int t = 0; t < 200 && atomic_load(&b.ready_asked) == 0; t++)
+		usleep(10000);
+	CHECK(atomic_load(&b.ready_asked) > 0 && atomic_load(&b.served) > 0);
+	sfs_pool_set_source(pool, NULL);
+	sfs_pool_destroy(pool);
+	peer_stop(&p);
+	close(b.evfd);
+	pthread_cond_destroy(&w.cv);
+	pthread_mutex_destroy(&w.mu);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN); /* the peer writes to connections the pool has dropped */
@@ -797,6 +874,8 @@ int main(void)
 	test_retry_until_up();
 	fprintf(stderr, "-- test_request_timeout\n");
 	test_request_timeout();
+	fprintf(stderr, "-- test_source_always_ready\n");
+	test_source_always_ready();
 	fprintf(stderr, "-- test_shutdown\n");
 	test_shutdown();
 	fprintf(stderr, "-- test_source\n");
