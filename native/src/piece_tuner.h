@@ -5,8 +5,9 @@
  * served 128 KiB pieces 2x faster than whole 1 MiB requests, the embedded sheep serves whole
  * requests fastest. So the tuner measures: it keeps, per direction and per candidate size,
  * the time requests took per byte, and now and then sends one epoch of requests with another
- * size. A size that beats the epochs before and after it by a margin is kept; failed tries
- * get rarer (the interval doubles), so a settled mount pays little for them.
+ * size. A size that beats the epochs before and after it by a margin, in two trials one after
+ * the other, is kept; failed tries get rarer (the interval doubles), so a settled mount pays
+ * little for them.
  *
  * Only requests of at least SFS_TUNE_MIN_LEN are measured (smaller ones use the current size,
  * unmeasured). All counters are atomics; the decision at the end of an epoch runs under a
@@ -41,6 +42,7 @@ struct sfs_tune_dir {
 	uint64_t snap_ns, snap_bytes, snap_n; /* the measured class's counters at its start */
 	double before, trial;         /* ns per byte: last epoch with cur, the trial */
 	int interval, waited, next;   /* epochs between tries, epochs since the last, which to try */
+	bool confirming;              /* the trial under way is the second of a class that won once */
 	atomic_ullong tries, switches;
 };
 

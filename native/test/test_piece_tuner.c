@@ -105,6 +105,50 @@ static void test_follows_a_cluster_that_changes(void)
 	sfs_tuner_destroy(&t);
 }
 
+/* Sheep 1.0.1 on this 2-CPU host (3 nodes, 2 copies): 256 KiB pieces 1.3-1.5x faster than 128 KiB
+ * or 512 KiB; and a load that steps, as between fio jobs of depth 16 and of depth 1 (requests
+ * take 8x as long in a deep queue) every 1 to 4 s. */
+static const struct model four_workers = { 4, 800e3, 8.0 };
+
+static uint32_t step_state = 777;
+static double step_load(uint64_t now)
+{
+	static uint64_t until;
+	static double factor = 1.0;
+	if (now >= until) {
+		step_state = step_state * 1103515245u + 12345u;
+		until = now + 1000000000ull + (uint64_t)((step_state >> 8) % 3000) * 1000000ull;
+		factor = factor > 1.0 ? 1.0 : 8.0;
+	}
+	return factor;
+}
+
+static void test_steps_of_the_load_do_not_move_it(void)
+{
+	struct sfs_tuner t;
+	sfs_tuner_init(&t, -1);
+	uint64_t now = 1000000000ull, end = now + 20 * 1000000000ull;
+	unsigned total = 0, other = 0;
+	while (now < end + 300 * 1000000000ull) {
+		int cls;
+		uint32_t piece = sfs_tuner_piece(&t, true, MiB, &cls);
+		uint64_t ns = (uint64_t)((double)request_ns(&four_workers, MiB, piece) * noise() * step_load(now));
+		now += ns;
+		sfs_tuner_done(&t, true, cls, MiB, ns, now);
+		if (now > end) { /* after 20 s: settled */
+			total++;
+			other += piece != 256 * KiB;
+		}
+	}
+	uint64_t sw = sfs_tuner_switches(&t);
+	printf("stepping load: %.1f%% of requests off 256 KiB once settled, %llu switches, %llu tries\n",
+	       100.0 * other / total, (unsigned long long)sw, (unsigned long long)sfs_tuner_tries(&t));
+	CHECK(sfs_tuner_current(&t, true) == 256 * KiB);
+	CHECK((double)other / total < 0.05);
+	CHECK(sw == 2); /* whole -> 512K -> 256K, and no wrong move after */
+	sfs_tuner_destroy(&t);
+}
+
 static void test_fixed_sizes_and_small_requests(void)
 {
 	struct sfs_tuner t;
@@ -169,6 +213,7 @@ static void test_concurrent_reports(void)
 int main(void)
 {
 	test_settles_on_small_pieces_where_the_cluster_is_parallel();
+	test_steps_of_the_load_do_not_move_it();
 	test_keeps_whole_requests_where_pieces_cost();
 	test_follows_a_cluster_that_changes();
 	test_fixed_sizes_and_small_requests();
