@@ -144,8 +144,8 @@ static void decide(struct sfs_tune_dir *s, uint64_t now)
 		/* against both neighbours: a load that grows or shrinks meanwhile favours neither */
 		if (s->trial < (s->before + cost) / 2 * (1 - MARGIN) && !s->confirming) {
 			/* won once: try it again at once, the epoch just measured being the one before.
-			 * A load that steps down during one trial (measured on this host: seconds at 0.6x
-			 * speed, then full speed) rarely does so twice in a row. */
+			 * A load that steps down during one trial (fio going from depth 16 to depth 1,
+			 * first writes turning into rewrites) rarely does so twice in a row. */
 			s->confirming = true;
 			s->before = cost;
 			s->phase = SFS_TUNE_TRY;
