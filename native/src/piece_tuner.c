@@ -110,6 +110,15 @@ static void log_switch(struct sfs_tune_dir *s, int to, double to_cost, int from,
 		s->name, a, to_cost * 1.048576, from_cost * 1.048576, b);
 }
 
+/* Sends the next epoch's requests in s->tried. */
+static void start_trial(struct sfs_tune_dir *s, uint64_t now)
+{
+	s->phase = SFS_TUNE_TRY;
+	atomic_fetch_add(&s->tries, 1);
+	atomic_store(&s->issue, s->tried);
+	epoch_start(s, s->tried, now);
+}
+
 static void decide(struct sfs_tune_dir *s, uint64_t now)
 {
 	int measured = s->phase == SFS_TUNE_TRY ? s->tried : s->cur;
@@ -129,10 +138,7 @@ static void decide(struct sfs_tune_dir *s, uint64_t now)
 			epoch_start(s, s->cur, now);
 			return;
 		}
-		s->phase = SFS_TUNE_TRY;
-		atomic_fetch_add(&s->tries, 1);
-		atomic_store(&s->issue, s->tried);
-		epoch_start(s, s->tried, now);
+		start_trial(s, now);
 		return;
 	case SFS_TUNE_TRY:
 		s->trial = cost;
@@ -140,22 +146,20 @@ static void decide(struct sfs_tune_dir *s, uint64_t now)
 		atomic_store(&s->issue, s->cur);
 		epoch_start(s, s->cur, now);
 		return;
-	case SFS_TUNE_AFTER:
+	case SFS_TUNE_AFTER: {
 		/* against both neighbours: a load that grows or shrinks meanwhile favours neither */
-		if (s->trial < (s->before + cost) / 2 * (1 - MARGIN) && !s->confirming) {
+		bool won = s->trial < (s->before + cost) / 2 * (1 - MARGIN);
+		if (won && !s->confirming) {
 			/* won once: try it again at once, the epoch just measured being the one before.
 			 * A load that steps down during one trial (fio going from depth 16 to depth 1,
 			 * first writes turning into rewrites) rarely does so twice in a row. */
 			s->confirming = true;
 			s->before = cost;
-			s->phase = SFS_TUNE_TRY;
-			atomic_fetch_add(&s->tries, 1);
-			atomic_store(&s->issue, s->tried);
-			epoch_start(s, s->tried, now);
+			start_trial(s, now);
 			return;
 		}
-		if (s->trial < (s->before + cost) / 2 * (1 - MARGIN)) {
-			s->confirming = false;
+		s->confirming = false;
+		if (won) {
 			log_switch(s, s->tried, s->trial, s->cur, (s->before + cost) / 2);
 			s->cur = s->tried;
 			s->interval = 1;
@@ -165,7 +169,6 @@ static void decide(struct sfs_tune_dir *s, uint64_t now)
 			atomic_store(&s->kept, s->cur);
 			s->before = s->trial;
 		} else {
-			s->confirming = false;
 			if (s->interval < SFS_TUNE_MAX_INTERVAL)
 				s->interval *= 2;
 			s->next = try_order(s->cur, s->next + 1) < 0 ? 0 : s->next + 1;
@@ -175,6 +178,7 @@ static void decide(struct sfs_tune_dir *s, uint64_t now)
 		s->waited = 0;
 		epoch_start(s, s->cur, now);
 		return;
+	}
 	}
 }
 
