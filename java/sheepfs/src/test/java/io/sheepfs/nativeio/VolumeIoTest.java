@@ -527,7 +527,8 @@ class VolumeIoTest {
             FuseStats st = session.stats();
             assertTrue(settled(st.pieceWrite()), "write pieces: " + st.pieceWrite());
             assertTrue(settled(st.pieceRead()), "read pieces: " + st.pieceRead());
-            assertTrue(st.pieceSwitches() >= 6, "whole -> 512K -> 256K -> 128K, reads and writes: " + st.pieceSwitches());
+            // one step or several: a trial that wins only once (noise) moves nothing, the next size is tried
+            assertTrue(st.pieceSwitches() >= 2, "reads and writes each moved: " + st.pieceSwitches());
             assertEquals(0, st.errors());
             assertArrayEquals(data, read(vol("tune"), 0, 32 * MiB));
         }
