@@ -3,12 +3,20 @@
 
 #include <stdio.h>
 
-#define WHOLE (SFS_TUNE_CLASSES - 1)
+#define WHOLE (SFS_TUNE_PIECES - 1) /* the piece index of whole objects; also the first class */
 #define MARGIN 0.10 /* a trial must be this much faster than the epochs around it */
+
+static const unsigned cap_of[SFS_TUNE_CAPS] = { 0, 8, 2 };
 
 static uint32_t class_bytes(int c)
 {
-	return c >= WHOLE ? 0 : SFS_TUNE_SMALLEST << c;
+	int piece = c % SFS_TUNE_PIECES;
+	return piece == WHOLE ? 0 : SFS_TUNE_SMALLEST << piece;
+}
+
+static unsigned class_cap(int c)
+{
+	return cap_of[c / SFS_TUNE_PIECES];
 }
 
 void sfs_tuner_init(struct sfs_tuner *t, int fixed)
@@ -47,30 +55,36 @@ void sfs_tuner_destroy(struct sfs_tuner *t)
 		pthread_mutex_destroy(&t->dir[d].mu);
 }
 
-uint32_t sfs_tuner_piece(struct sfs_tuner *t, bool write, uint32_t len, int *cls)
+uint32_t sfs_tuner_piece(struct sfs_tuner *t, bool write, uint32_t len, int *cls, unsigned *cap)
 {
 	*cls = -1;
+	*cap = 0;
 	if (!t->active)
 		return t->fixed;
 	int c = atomic_load_explicit(&t->dir[write].issue, memory_order_relaxed);
-	if (len >= SFS_TUNE_MIN_LEN)
+	if (len >= SFS_TUNE_MIN_LEN) {
 		*cls = c;
+		*cap = class_cap(c);
+	}
 	return class_bytes(c);
 }
 
-/* The n-th class to try from cur: nearest first, smaller before larger. */
+/* The n-th class to try from cur, or -1 past the last: every other piece size with the same
+ * bound, the nearest first, smaller before larger (a cluster's sizes need not have one best: a
+ * sheep 1.0 served 1 MiB and 512 KiB reads alike and 256 KiB ones 3x as fast), then every other
+ * bound with the same piece, tighter before looser (a bound above what is in flight changes
+ * nothing: the next one may). */
 static int try_order(int cur, int n)
 {
-	int k = 0;
-	for (int dist = 1; dist < SFS_TUNE_CLASSES; dist++) {
-		for (int sign = -1; sign <= 1; sign += 2) {
-			int c = cur + sign * dist;
-			if (c < 0 || c >= SFS_TUNE_CLASSES)
-				continue;
-			if (k++ == n)
-				return c;
-		}
-	}
+	int p0 = cur % SFS_TUNE_PIECES, c0 = cur / SFS_TUNE_PIECES, k = 0;
+	for (int d = 1; d < SFS_TUNE_PIECES; d++)
+		for (int sp = -1; sp <= 1; sp += 2)
+			if (p0 + sp * d >= 0 && p0 + sp * d < SFS_TUNE_PIECES && k++ == n)
+				return p0 + sp * d + SFS_TUNE_PIECES * c0;
+	for (int d = 1; d < SFS_TUNE_CAPS; d++)
+		for (int sc = 1; sc >= -1; sc -= 2)
+			if (c0 + sc * d >= 0 && c0 + sc * d < SFS_TUNE_CAPS && k++ == n)
+				return p0 + SFS_TUNE_PIECES * (c0 + sc * d);
 	return -1;
 }
 
@@ -87,26 +101,32 @@ static void epoch_start(struct sfs_tune_dir *s, int c, uint64_t now)
 static double epoch_cost(struct sfs_tune_dir *s, int c, uint64_t now)
 {
 	uint64_t n = atomic_load(&s->n[c]) - s->snap_n;
-	if (now - atomic_load_explicit(&s->start_ns, memory_order_relaxed) < SFS_TUNE_EPOCH_NS ||
-	    n < SFS_TUNE_EPOCH_MIN)
+	uint64_t took = now - atomic_load_explicit(&s->start_ns, memory_order_relaxed);
+	if (took < SFS_TUNE_EPOCH_NS || n < SFS_TUNE_EPOCH_MIN)
 		return -1;
-	uint64_t bytes = atomic_load(&s->bytes[c]) - s->snap_bytes;
-	return bytes ? (double)(atomic_load(&s->ns[c]) - s->snap_ns) / (double)bytes : -1;
+	uint64_t ns = atomic_load(&s->ns[c]) - s->snap_ns, bytes = atomic_load(&s->bytes[c]) - s->snap_bytes;
+	if (took / SFS_TUNE_EPOCH_SPANS < ns / n)
+		return -1;
+	return bytes ? (double)ns / (double)bytes : -1;
+}
+
+/* "256 KiB pieces, at most 2 in flight per connection" */
+static void describe(int c, char *buf, size_t len)
+{
+	int n = class_bytes(c) ? snprintf(buf, len, "%u KiB pieces", class_bytes(c) >> 10)
+			       : snprintf(buf, len, "whole objects");
+	if (n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, class_cap(c) ? ", at most %u in flight per connection" : "",
+			 class_cap(c));
 }
 
 static void log_switch(struct sfs_tune_dir *s, int to, double to_cost, int from, double from_cost)
 {
-	char a[32], b[32];
-	if (to == WHOLE)
-		snprintf(a, sizeof(a), "whole objects");
-	else
-		snprintf(a, sizeof(a), "%u KiB pieces", class_bytes(to) >> 10);
-	if (from == WHOLE)
-		snprintf(b, sizeof(b), "whole");
-	else
-		snprintf(b, sizeof(b), "in %u KiB", class_bytes(from) >> 10);
+	char a[80], b[80];
+	describe(to, a, sizeof(a));
+	describe(from, b, sizeof(b));
 	/* ns per byte times 2^20 / 10^6: ms per MiB */
-	fprintf(stderr, "sheepfs: volume %s now go in %s (%.2f ms per MiB, against %.2f %s)\n",
+	fprintf(stderr, "sheepfs: volume %s now go in %s (%.2f ms per MiB, against %.2f in %s)\n",
 		s->name, a, to_cost * 1.048576, from_cost * 1.048576, b);
 }
 
@@ -205,6 +225,11 @@ uint32_t sfs_tuner_current(struct sfs_tuner *t, bool write)
 	if (!t->active)
 		return t->fixed;
 	return class_bytes(atomic_load(&t->dir[write].kept));
+}
+
+unsigned sfs_tuner_current_cap(struct sfs_tuner *t, bool write)
+{
+	return t->active ? class_cap(atomic_load(&t->dir[write].kept)) : 0;
 }
 
 uint64_t sfs_tuner_tries(struct sfs_tuner *t)

@@ -49,6 +49,9 @@ struct sfs_conn {
 	bool stop;
 	struct sfs_io *sq_head, *sq_tail; /* slotted, not yet fully sent */
 	struct sfs_io *wq_head, *wq_tail; /* waiting for a free slot */
+	struct sfs_io *lq_head[SFS_POOL_LANES], *lq_tail[SFS_POOL_LANES]; /* waiting for their lane */
+	unsigned lane_busy[SFS_POOL_LANES]; /* let out of their lane queue and not completed */
+	unsigned lane_cap[SFS_POOL_LANES];  /* the newest request's cap (0: unbounded) */
 	struct sfs_io *slots[SLOTS];
 	uint16_t gen[SLOTS];
 	uint16_t free_slots[SLOTS];
@@ -202,6 +205,42 @@ static void slot_free(struct sfs_conn *c, uint16_t s)
 	c->free_slots[c->nfree++] = s;
 }
 
+/* With c->mu held: moves waiting requests on, lanes within their caps, into free slots. */
+static void pump(struct sfs_conn *c)
+{
+	while (c->nfree > 0 && c->wq_head)
+		slot_assign(c, q_pop(&c->wq_head, &c->wq_tail));
+	for (unsigned l = 0; l < SFS_POOL_LANES; l++) {
+		while (c->lq_head[l] && (c->lane_cap[l] == 0 || c->lane_busy[l] < c->lane_cap[l])) {
+			struct sfs_io *io = q_pop(&c->lq_head[l], &c->lq_tail[l]);
+			c->lane_busy[l]++;
+			if (c->nfree > 0 && c->wq_head == NULL)
+				slot_assign(c, io);
+			else
+				q_push(&c->wq_head, &c->wq_tail, io);
+		}
+	}
+}
+
+/* With c->mu held: io is new on c; it queues behind the requests waiting before it. */
+static void admit(struct sfs_conn *c, struct sfs_io *io)
+{
+	if (io->lane > 0 && io->lane <= SFS_POOL_LANES) {
+		c->lane_cap[io->lane - 1] = io->cap;
+		q_push(&c->lq_head[io->lane - 1], &c->lq_tail[io->lane - 1], io);
+	} else {
+		q_push(&c->wq_head, &c->wq_tail, io);
+	}
+	pump(c);
+}
+
+/* With c->mu held: io leaves c (answered or failed) and gives back its place in its lane. */
+static void release(struct sfs_conn *c, struct sfs_io *io)
+{
+	if (io->lane > 0 && io->lane <= SFS_POOL_LANES)
+		c->lane_busy[io->lane - 1]--;
+}
+
 static uint32_t io_total(const struct sfs_io *io)
 {
 	return SD_HEADER_SIZE + io->wlen;
@@ -351,10 +390,7 @@ void sfs_pool_submit(struct sfs_pool *p, struct sfs_io *io)
 		complete(p, io);
 		return;
 	}
-	if (c->nfree > 0)
-		slot_assign(c, io);
-	else
-		q_push(&c->wq_head, &c->wq_tail, io);
+	admit(c, io);
 	bool corked = ck != NULL;
 	bool send = !corked && claim_sender(c);
 	bool need_connect = c->fd < 0;
@@ -426,6 +462,7 @@ static void conn_reset(struct sfs_conn *c, bool count_attempt)
 		io->sent = 0;
 		if (count_attempt && ++io->attempts >= p->cfg.max_attempts) {
 			slot_free(c, (uint16_t)s);
+			release(c, io);
 			io->err = EIO;
 			q_push(&fail_head, &fail_tail, io);
 		} else {
@@ -433,8 +470,7 @@ static void conn_reset(struct sfs_conn *c, bool count_attempt)
 			q_push(&c->sq_head, &c->sq_tail, io);
 		}
 	}
-	while (c->nfree > 0 && c->wq_head)
-		slot_assign(c, q_pop(&c->wq_head, &c->wq_tail));
+	pump(c);
 	pthread_mutex_unlock(&c->mu);
 	c->rb_pos = c->rb_len = 0;
 	c->rcur = NULL;
@@ -460,6 +496,13 @@ static void conn_fail_all(struct sfs_conn *c, int err)
 	while ((io = q_pop(&c->wq_head, &c->wq_tail)) != NULL) {
 		io->err = err;
 		q_push(&fail_head, &fail_tail, io);
+	}
+	for (unsigned l = 0; l < SFS_POOL_LANES; l++) {
+		while ((io = q_pop(&c->lq_head[l], &c->lq_tail[l])) != NULL) {
+			io->err = err;
+			q_push(&fail_head, &fail_tail, io);
+		}
+		c->lane_busy[l] = 0;
 	}
 	c->sq_head = c->sq_tail = NULL;
 	pthread_mutex_unlock(&c->mu);
@@ -660,8 +703,8 @@ static void finish_current(struct sfs_conn *c)
 	c->rcur = NULL;
 	pthread_mutex_lock(&c->mu);
 	slot_free(c, io->slot);
-	if (c->wq_head)
-		slot_assign(c, q_pop(&c->wq_head, &c->wq_tail));
+	release(c, io);
+	pump(c);
 	bool send = claim_sender(c);
 	pthread_mutex_unlock(&c->mu);
 	complete(c->pool, io);
@@ -733,6 +776,9 @@ static bool conn_read(struct sfs_conn *c, int fd)
 
 static bool conn_has_work(struct sfs_conn *c)
 {
+	for (unsigned l = 0; l < SFS_POOL_LANES; l++)
+		if (c->lq_head[l])
+			return true;
 	return c->sq_head || c->wq_head || c->nfree < SLOTS;
 }
 

@@ -30,6 +30,12 @@ struct sfs_io {
 	uint32_t rlen;
 	sfs_io_done_fn done;
 	void *arg;
+	/* Lanes bound what one kind of request keeps in flight on one connection (a cluster may
+	 * serve big transfers faster a few at a time): lane 0 is unbounded; a request of lane
+	 * 1..SFS_POOL_LANES waits while its lane has cap requests on the connection. The newest
+	 * request's cap holds for its whole lane (0: unbounded). */
+	uint8_t lane;
+	uint16_t cap;
 	/* results, valid in done() */
 	uint8_t rsp[SD_HEADER_SIZE]; /* the response header as received */
 	uint32_t result;             /* sheep result code (rsp bytes 16..19) */
@@ -44,6 +50,8 @@ struct sfs_io {
 	uint64_t t_start; /* ms (monotonic) when it got its slot: for the request timeout */
 	void *conn;       /* the connection it was submitted to */
 };
+
+#define SFS_POOL_LANES 2u
 
 struct sfs_pool;
 

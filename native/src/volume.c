@@ -333,6 +333,8 @@ static uint32_t index_get(struct sfs_vol *v, uint32_t idx)
 
 /* ---------------------------------------------------------------- segments */
 
+enum { LANE_BIG_READS = 1, LANE_BIG_WRITES = 2 }; /* pool lanes (0: small requests, unbounded) */
+
 static uint64_t mono_ns(void)
 {
 	struct timespec ts;
@@ -373,6 +375,8 @@ static void seg_submit_on(struct sfs_seg *s, struct sfs_io *io, void (*done)(str
 	io_prepare(io, req, wbuf, wlen, rbuf, rlen);
 	io->done = done;
 	io->arg = s;
+	io->lane = s->r->lane;
+	io->cap = s->r->cap;
 	sfs_pool_submit(s->r->vol->pool, io);
 }
 
@@ -1048,7 +1052,8 @@ static int vol_io(struct sfs_vol *v, bool write, uint64_t off, size_t len, const
 		len = (size_t)(v->size - off);
 	uint64_t osz = UINT64_C(1) << v->shift;
 	int tune_cls = -1;
-	uint64_t piece = v->cfg.pieces ? sfs_tuner_piece(v->cfg.pieces, write, (uint32_t)len, &tune_cls) : 0;
+	unsigned cap = 0;
+	uint64_t piece = v->cfg.pieces ? sfs_tuner_piece(v->cfg.pieces, write, (uint32_t)len, &tune_cls, &cap) : 0;
 	if (piece == 0 || piece > osz)
 		piece = osz;
 	uint32_t nseg = 0;
@@ -1097,6 +1102,10 @@ static int vol_io(struct sfs_vol *v, bool write, uint64_t off, size_t len, const
 	r->nseg = nseg;
 	r->segs = (struct sfs_seg *)(r + 1);
 	r->tune_cls = tune_cls;
+	if (len >= SFS_TUNE_MIN_LEN) { /* big transfers: as many in flight as the tuner says */
+		r->lane = write ? LANE_BIG_WRITES : LANE_BIG_READS;
+		r->cap = (uint16_t)cap;
+	}
 	r->t0 = tune_cls >= 0 ? mono_ns() : 0;
 	atomic_init(&r->err, 0);
 	sfs_vol_get(v);

@@ -76,6 +76,8 @@ struct sfs_vreq {
 	uint32_t nseg;
 	struct sfs_seg *segs;
 	int tune_cls;   /* the piece tuner's class to report the time under, or -1 */
+	uint8_t lane;   /* the pool lane its requests go in (big transfers: bounded in flight) */
+	uint16_t cap;   /* that lane's bound per connection (0: none) */
 	uint64_t t0;    /* when it started (ns, monotonic), if measured */
 };
 

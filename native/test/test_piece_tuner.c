@@ -1,7 +1,9 @@
 /* The piece tuner against simulated clusters: it settles on the size the cluster serves fastest
  * (small pieces for a cluster that works on pieces in parallel, whole requests for one that
- * pays per request), follows a cluster that changes, and spends little time on trials once
+ * pays per request), bounds the pieces in flight where too many at once slow the cluster down
+ * (and only there), follows a cluster that changes, and spends little time on trials once
  * settled. Time is simulated; the cost models are what real clusters showed (see the header). */
+#include <math.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,10 +18,11 @@
 
 /* A cluster's time for one request of len bytes split into pieces of at most piece bytes
  * (0: whole): pieces are served by `workers` in parallel, each costing `per_piece` ns plus
- * `per_byte` ns per byte. */
+ * `per_byte` ns per byte; each piece in flight beyond the workers makes every piece take
+ * `contention` longer (threads fighting over the CPUs). */
 struct model {
 	unsigned workers;
-	double per_piece, per_byte;
+	double per_piece, per_byte, contention;
 };
 
 static uint64_t request_ns(const struct model *m, uint32_t len, uint32_t piece)
@@ -31,9 +34,9 @@ static uint64_t request_ns(const struct model *m, uint32_t len, uint32_t piece)
 }
 
 /* Sheep 1.0 with 2 copies on 3 nodes: a 1 MiB request took ~12 ms whole, ~1.6 ms in 128 KiB pieces. */
-static const struct model parallel_sheep = { 8, 100e3, 11.0 };
+static const struct model parallel_sheep = { 8, 100e3, 11.0, 0.0 };
 /* A server that pays for every request and works on one request's pieces one after another. */
-static const struct model per_request = { 1, 200e3, 0.5 };
+static const struct model per_request = { 1, 200e3, 0.5, 0.0 };
 
 static uint32_t noise_state = 12345;
 static double noise(void) /* 0.9 .. 1.1, deterministic */
@@ -51,7 +54,8 @@ static double run(struct sfs_tuner *t, bool write, const struct model *m, double
 	unsigned total = 0, other = 0;
 	while (*now < end) {
 		int cls;
-		uint32_t piece = sfs_tuner_piece(t, write, MiB, &cls);
+		unsigned cap;
+		uint32_t piece = sfs_tuner_piece(t, write, MiB, &cls, &cap);
 		CHECK(cls >= 0);
 		uint64_t ns = (uint64_t)((double)request_ns(m, MiB, piece) * noise());
 		*now += ns;
@@ -108,7 +112,7 @@ static void test_follows_a_cluster_that_changes(void)
 /* Sheep 1.0.1 on this 2-CPU host (3 nodes, 2 copies): 256 KiB pieces 1.3-1.5x faster than 128 KiB
  * or 512 KiB; and a load that steps, as between fio jobs of depth 16 and of depth 1 (requests
  * take 8x as long in a deep queue) every 1 to 4 s. */
-static const struct model four_workers = { 4, 800e3, 8.0 };
+static const struct model four_workers = { 4, 800e3, 8.0, 0.0 };
 
 static uint32_t step_state = 777;
 static double step_load(uint64_t now)
@@ -131,7 +135,8 @@ static void test_steps_of_the_load_do_not_move_it(void)
 	unsigned total = 0, other = 0;
 	while (now < end + 300 * 1000000000ull) {
 		int cls;
-		uint32_t piece = sfs_tuner_piece(&t, true, MiB, &cls);
+		unsigned cap;
+		uint32_t piece = sfs_tuner_piece(&t, true, MiB, &cls, &cap);
 		uint64_t ns = (uint64_t)((double)request_ns(&four_workers, MiB, piece) * noise() * step_load(now));
 		now += ns;
 		sfs_tuner_done(&t, true, cls, MiB, ns, now);
@@ -149,20 +154,116 @@ static void test_steps_of_the_load_do_not_move_it(void)
 	sfs_tuner_destroy(&t);
 }
 
+/* Sheep 1.0.1 reads on this 2-CPU host, measured with the raw tool: 256 KiB pieces at 980 MiB/s,
+ * 128 KiB at 720, 512 KiB at 270-310, whole 1 MiB at 260-345. A step from whole to 512 KiB
+ * gains nothing; the best is two steps away. */
+static double plateau_ms_per_mib(uint32_t piece)
+{
+	switch (piece) {
+	case 64 * KiB: return 2.0;
+	case 128 * KiB: return 1.4;
+	case 256 * KiB: return 1.0;
+	case 512 * KiB: return 3.4;
+	default: return 3.5;
+	}
+}
+
+static void test_finds_a_best_size_past_a_plateau(void)
+{
+	struct sfs_tuner t;
+	sfs_tuner_init(&t, -1);
+	uint64_t now = 1000000000ull, end = now + 60 * 1000000000ull;
+	while (now < end) {
+		int cls;
+		unsigned cap;
+		uint32_t piece = sfs_tuner_piece(&t, false, MiB, &cls, &cap);
+		uint64_t ns = (uint64_t)(plateau_ms_per_mib(piece) * 1e6 * noise());
+		now += ns;
+		sfs_tuner_done(&t, false, cls, MiB, ns, now);
+	}
+	printf("plateau: %u KiB pieces after %llu switches\n", sfs_tuner_current(&t, false) >> 10,
+	       (unsigned long long)sfs_tuner_switches(&t));
+	CHECK(sfs_tuner_current(&t, false) == 256 * KiB);
+	sfs_tuner_destroy(&t);
+}
+
+/* fio at depth q with 1 MiB requests, over conns connections: the time each request takes when
+ * each connection keeps at most cap pieces at the cluster (0: all of them). Little's law: a
+ * request waits for everything in front of it. */
+static double deep_request_ns(const struct model *m, unsigned q, unsigned conns, uint32_t piece, unsigned cap)
+{
+	uint32_t p = piece == 0 || piece > MiB ? MiB : piece;
+	double pieces = (double)q * ((MiB + p - 1) / p);
+	double at_cluster = cap ? fmin(pieces, (double)cap * conns) : pieces;
+	double each = (m->per_piece + m->per_byte * p) * (1 + m->contention * fmax(0, at_cluster - m->workers));
+	double per_ns = fmin(at_cluster, m->workers) / each; /* pieces done per ns */
+	return pieces / per_ns;
+}
+
+/* Runs fio at depth 16 over 2 connections for secs from *now; returns the request time of the
+ * class kept at the end, and in *best that of the fastest class there is. */
+static double run_deep(struct sfs_tuner *t, const struct model *m, double secs, uint64_t *now, double *best)
+{
+	uint64_t end = *now + (uint64_t)(secs * 1e9);
+	while (*now < end) {
+		int cls;
+		unsigned cap;
+		uint32_t piece = sfs_tuner_piece(t, true, MiB, &cls, &cap);
+		uint64_t ns = (uint64_t)(deep_request_ns(m, 16, 2, piece, cap) * noise());
+		*now += ns / 16; /* 16 in flight: one completes every 16th of a request's time */
+		sfs_tuner_done(t, true, cls, MiB, ns, *now);
+	}
+	*best = 1e30;
+	for (uint32_t piece = SFS_TUNE_SMALLEST; piece <= MiB; piece *= 2)
+		for (unsigned cap = 0; cap <= 8; cap += 2)
+			*best = fmin(*best, deep_request_ns(m, 16, 2, piece == MiB ? 0 : piece, cap));
+	return deep_request_ns(m, 16, 2, sfs_tuner_current(t, true), sfs_tuner_current_cap(t, true));
+}
+
+/* A cluster that crowds: each piece beyond its 4 workers slows every piece by 2%. (Sheep 1.0.1, 3
+ * nodes on 2 CPUs, at fio depth 16 with 256 KiB pieces: 2 in flight per connection served writes
+ * at 414-438 MiB/s, reads at 800-910; unbounded at 329-357 and 644-704.) */
+static const struct model crowded_sheep = { 4, 800e3, 8.0, 0.02 };
+/* Many nodes: more in flight is only faster. */
+static const struct model big_cluster = { 64, 800e3, 8.0, 0.0 };
+
+static void test_bounds_what_is_in_flight_where_crowds_slow_the_cluster(void)
+{
+	struct sfs_tuner t;
+	sfs_tuner_init(&t, -1);
+	uint64_t now = 1000000000ull;
+	double best, kept = run_deep(&t, &crowded_sheep, 60, &now, &best);
+	printf("crowded cluster: %u KiB pieces, %u in flight per connection; %.2f ms per request, best %.2f, "
+	       "unbounded %.2f\n", sfs_tuner_current(&t, true) >> 10, sfs_tuner_current_cap(&t, true), kept / 1e6,
+	       best / 1e6, deep_request_ns(&crowded_sheep, 16, 2, sfs_tuner_current(&t, true), 0) / 1e6);
+	CHECK(sfs_tuner_current_cap(&t, true) != 0);
+	CHECK(kept < best * 1.15);
+	sfs_tuner_destroy(&t);
+
+	sfs_tuner_init(&t, -1);
+	kept = run_deep(&t, &big_cluster, 60, &now, &best);
+	printf("big cluster: %u KiB pieces, %u in flight per connection; %.2f ms per request, best %.2f\n",
+	       sfs_tuner_current(&t, true) >> 10, sfs_tuner_current_cap(&t, true), kept / 1e6, best / 1e6);
+	CHECK(sfs_tuner_current_cap(&t, true) == 0);
+	CHECK(kept < best * 1.15);
+	sfs_tuner_destroy(&t);
+}
+
 static void test_fixed_sizes_and_small_requests(void)
 {
 	struct sfs_tuner t;
 	int cls;
+	unsigned cap;
 	sfs_tuner_init(&t, 0);
-	CHECK(sfs_tuner_piece(&t, true, MiB, &cls) == 0 && cls == -1);
+	CHECK(sfs_tuner_piece(&t, true, MiB, &cls, &cap) == 0 && cls == -1 && cap == 0);
 	sfs_tuner_destroy(&t);
 	sfs_tuner_init(&t, 256 * KiB);
-	CHECK(sfs_tuner_piece(&t, false, MiB, &cls) == 256 * KiB && cls == -1);
-	CHECK(sfs_tuner_current(&t, false) == 256 * KiB);
+	CHECK(sfs_tuner_piece(&t, false, MiB, &cls, &cap) == 256 * KiB && cls == -1 && cap == 0);
+	CHECK(sfs_tuner_current(&t, false) == 256 * KiB && sfs_tuner_current_cap(&t, false) == 0);
 	sfs_tuner_destroy(&t);
 	sfs_tuner_init(&t, -1);
-	CHECK(sfs_tuner_piece(&t, false, 4096, &cls) == 0 && cls == -1); /* not measured */
-	CHECK(sfs_tuner_piece(&t, false, SFS_TUNE_MIN_LEN, &cls) == 0 && cls >= 0);
+	CHECK(sfs_tuner_piece(&t, false, 4096, &cls, &cap) == 0 && cls == -1 && cap == 0); /* not measured */
+	CHECK(sfs_tuner_piece(&t, false, SFS_TUNE_MIN_LEN, &cls, &cap) == 0 && cls >= 0 && cap == 0);
 	sfs_tuner_done(&t, false, 99, MiB, 1, 2000000000ull); /* a bad class is ignored */
 	sfs_tuner_done(&t, false, -1, MiB, 1, 2000000000ull);
 	sfs_tuner_destroy(&t);
@@ -180,7 +281,8 @@ static void *hammer(void *arg)
 	for (int i = 0; i < 200000; i++) {
 		int cls;
 		bool write = i & 1;
-		uint32_t piece = sfs_tuner_piece(w->t, write, MiB, &cls);
+		unsigned cap;
+		uint32_t piece = sfs_tuner_piece(w->t, write, MiB, &cls, &cap);
 		CHECK(cls >= 0 && cls < SFS_TUNE_CLASSES);
 		CHECK(piece == 0 || (piece >= SFS_TUNE_SMALLEST && piece < MiB));
 		uint64_t ns = request_ns(&parallel_sheep, MiB, piece);
@@ -215,6 +317,8 @@ int main(void)
 	test_settles_on_small_pieces_where_the_cluster_is_parallel();
 	test_steps_of_the_load_do_not_move_it();
 	test_keeps_whole_requests_where_pieces_cost();
+	test_bounds_what_is_in_flight_where_crowds_slow_the_cluster();
+	test_finds_a_best_size_past_a_plateau();
 	test_follows_a_cluster_that_changes();
 	test_fixed_sizes_and_small_requests();
 	test_concurrent_reports();

@@ -31,6 +31,7 @@ struct peer {
 	int batch;          /* answer after this many requests, in reverse order */
 	atomic_int conns;
 	atomic_int received;  /* requests read so far, on every connection */
+	atomic_int max_unanswered; /* most requests one connection had unanswered at once */
 	atomic_int stop;
 	pthread_t thr;
 	pthread_t serving[16]; /* one thread per connection: a pool keeps several open at once */
@@ -133,6 +134,8 @@ static void serve(struct peer *p, int fd, int nconn)
 		}
 		atomic_fetch_add(&p->received, 1);
 		n++;
+		if (n > atomic_load(&p->max_unanswered))
+			atomic_store(&p->max_unanswered, n);
 		total++;
 		if (p->mode == DROP_FIRST_CONNECTION && nconn == 1 && total == 5)
 			break; /* vanish with requests in flight */
@@ -243,8 +246,9 @@ static void read_request(struct sfs_io *io, uint64_t oid, uint8_t *buf, uint32_t
 	io->rlen = len;
 }
 
-/* Submits n reads of different objects at once, then checks each got its own data. */
-static void run_reads(struct sfs_pool *pool, int n, int expect_err)
+/* Submits n reads of different objects at once, every (lane)-th in lane 1 and the others in
+ * lane 2 (0: all in lane 0), then checks each got its own data. */
+static void run_reads_in(struct sfs_pool *pool, int n, int expect_err, int lane, uint16_t cap)
 {
 	struct sfs_io *ios = calloc((size_t)n, sizeof(*ios));
 	uint8_t **bufs = calloc((size_t)n, sizeof(*bufs));
@@ -261,6 +265,8 @@ static void run_reads(struct sfs_pool *pool, int n, int expect_err)
 		ios[i].rlen = len;
 		ios[i].done = on_done;
 		ios[i].arg = &w;
+		ios[i].lane = lane == 0 ? 0 : i % lane == 0 ? 1 : 2;
+		ios[i].cap = cap;
 		sfs_pool_submit(pool, &ios[i]);
 	}
 	wait_all(&w);
@@ -282,6 +288,11 @@ static void run_reads(struct sfs_pool *pool, int n, int expect_err)
 	free(ios);
 	pthread_cond_destroy(&w.cv);
 	pthread_mutex_destroy(&w.mu);
+}
+
+static void run_reads(struct sfs_pool *pool, int n, int expect_err)
+{
+	run_reads_in(pool, n, expect_err, 0, 0);
 }
 
 static struct sfs_pool *pool_for(int port, unsigned conns)
@@ -320,6 +331,32 @@ static void test_out_of_order(void)
 	struct sfs_pool_stats st;
 	sfs_pool_stats(pool, &st);
 	CHECK(st.requests == 400 && st.failed == 0 && st.inflight == 0);
+	sfs_pool_destroy(pool);
+	peer_stop(&p);
+}
+
+/* A lane keeps at most its cap in flight on a connection, the others wait their turn; lanes are
+ * bounded apart; lane 0 and a cap of 0 are not bounded. (The peer answers 8 at once, or what it
+ * has after 50 ms without a request.) */
+static void test_lanes(void)
+{
+	struct peer p;
+	peer_start(&p, ANSWER_REVERSED, 8);
+	struct sfs_pool *pool = pool_for(p.port, 1);
+	run_reads_in(pool, 30, 0, 1, 3); /* all in lane 1 */
+	CHECK(atomic_load(&p.max_unanswered) == 3);
+	atomic_store(&p.max_unanswered, 0);
+	run_reads_in(pool, 30, 0, 2, 2); /* half in lane 1, half in lane 2 */
+	CHECK(atomic_load(&p.max_unanswered) == 4);
+	atomic_store(&p.max_unanswered, 0);
+	run_reads_in(pool, 30, 0, 1, 0);
+	CHECK(atomic_load(&p.max_unanswered) == 8);
+	atomic_store(&p.max_unanswered, 0);
+	run_reads_in(pool, 30, 0, 0, 3);
+	CHECK(atomic_load(&p.max_unanswered) == 8);
+	struct sfs_pool_stats st;
+	sfs_pool_stats(pool, &st);
+	CHECK(st.requests == 120 && st.failed == 0 && st.inflight == 0);
 	sfs_pool_destroy(pool);
 	peer_stop(&p);
 }
@@ -443,10 +480,11 @@ static void test_resend_after_drop(void)
 	struct peer p;
 	peer_start(&p, DROP_FIRST_CONNECTION, 1);
 	struct sfs_pool *pool = pool_for(p.port, 1);
-	run_reads(pool, 40, 0);
+	run_reads_in(pool, 40, 0, 2, 2); /* in lanes: resent requests keep their places */
 	struct sfs_pool_stats st;
 	sfs_pool_stats(pool, &st);
 	CHECK(st.reconnects >= 1 && st.resent >= 1 && st.failed == 0);
+	run_reads_in(pool, 40, 0, 2, 2); /* and the lanes still count right after the reconnect */
 	sfs_pool_destroy(pool);
 	peer_stop(&p);
 }
@@ -858,6 +896,8 @@ int main(void)
 	test_parse();
 	fprintf(stderr, "-- test_out_of_order\n");
 	test_out_of_order();
+	fprintf(stderr, "-- test_lanes\n");
+	test_lanes();
 	fprintf(stderr, "-- test_connection_choice\n");
 	test_connection_choice();
 	fprintf(stderr, "-- test_cork\n");

@@ -78,7 +78,8 @@ public final class SheepfsCommand implements Callable<Integer> {
     @Option(names = "--piece-size", paramLabel = "SIZE", defaultValue = "auto", converter = PieceSizeConverter.class,
             description = "split volume requests into pieces of at most SIZE bytes, sent in parallel "
                     + "(K or M suffix; 0: whole objects; default auto: sheepfs measures, for reads and for writes, "
-                    + "which of 64K to whole objects this cluster serves fastest, and keeps measuring)")
+                    + "which of 64K to whole objects this cluster serves fastest, and how many of them to keep "
+                    + "in flight per connection, and keeps measuring)")
     int pieceSize;
 
     @Option(names = "--io-uring",
