@@ -44,6 +44,7 @@ void sfs_tuner_init(struct sfs_tuner *t, int fixed)
 		s->waited = 0;
 		s->next = 0;
 		s->confirming = false;
+		s->settling = false;
 		atomic_init(&s->tries, 0);
 		atomic_init(&s->switches, 0);
 	}
@@ -134,6 +135,7 @@ static void log_switch(struct sfs_tune_dir *s, int to, double to_cost, int from,
 static void start_trial(struct sfs_tune_dir *s, uint64_t now)
 {
 	s->phase = SFS_TUNE_TRY;
+	s->settling = true;
 	atomic_fetch_add(&s->tries, 1);
 	atomic_store(&s->issue, s->tried);
 	epoch_start(s, s->tried, now);
@@ -145,6 +147,11 @@ static void decide(struct sfs_tune_dir *s, uint64_t now)
 	double cost = epoch_cost(s, measured, now);
 	if (cost < 0)
 		return;
+	if (s->settling) { /* the epoch after a change is not measured (see the header) */
+		s->settling = false;
+		epoch_start(s, measured, now);
+		return;
+	}
 	switch (s->phase) {
 	case SFS_TUNE_RUN:
 		s->before = cost;
@@ -163,6 +170,7 @@ static void decide(struct sfs_tune_dir *s, uint64_t now)
 	case SFS_TUNE_TRY:
 		s->trial = cost;
 		s->phase = SFS_TUNE_AFTER;
+		s->settling = true;
 		atomic_store(&s->issue, s->cur);
 		epoch_start(s, s->cur, now);
 		return;

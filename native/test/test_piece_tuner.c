@@ -187,6 +187,33 @@ static void test_finds_a_best_size_past_a_plateau(void)
 	sfs_tuner_destroy(&t);
 }
 
+/* The same reads on a cluster that follows a change of piece size only gradually: held at 256
+ * KiB after whole objects, sheep 1.0.1 served psync reads at 1.4x the whole-object speed in the
+ * first 100 ms and at 3x from half a second on. Modelled as a speed that moves toward the new
+ * size's with a time constant of lag_ns; a trial measured from the moment of the change sees
+ * mostly the old speed. */
+static void test_waits_for_the_cluster_to_follow_a_change(void)
+{
+	const double lag_ns = 300e6;
+	struct sfs_tuner t;
+	sfs_tuner_init(&t, -1);
+	uint64_t now = 1000000000ull, end = now + 60 * 1000000000ull;
+	double ms = plateau_ms_per_mib(0); /* what the cluster serves now, following the size sent */
+	while (now < end) {
+		int cls;
+		unsigned cap;
+		uint32_t piece = sfs_tuner_piece(&t, false, MiB, &cls, &cap);
+		uint64_t ns = (uint64_t)(ms * 1e6 * noise());
+		now += ns;
+		ms += (plateau_ms_per_mib(piece) - ms) * (1 - exp(-(double)ns / lag_ns));
+		sfs_tuner_done(&t, false, cls, MiB, ns, now);
+	}
+	printf("lagging cluster: %u KiB pieces after %llu switches\n", sfs_tuner_current(&t, false) >> 10,
+	       (unsigned long long)sfs_tuner_switches(&t));
+	CHECK(sfs_tuner_current(&t, false) == 256 * KiB);
+	sfs_tuner_destroy(&t);
+}
+
 /* fio at depth q with 1 MiB requests, over conns connections: the time each request takes when
  * each connection keeps at most cap pieces at the cluster (0: all of them). Little's law: a
  * request waits for everything in front of it. */
@@ -319,6 +346,7 @@ int main(void)
 	test_keeps_whole_requests_where_pieces_cost();
 	test_bounds_what_is_in_flight_where_crowds_slow_the_cluster();
 	test_finds_a_best_size_past_a_plateau();
+	test_waits_for_the_cluster_to_follow_a_change();
 	test_follows_a_cluster_that_changes();
 	test_fixed_sizes_and_small_requests();
 	test_concurrent_reports();
