@@ -14,8 +14,9 @@
  * after it by a margin, in two trials one after the other, is kept; failed tries get rarer (the
  * interval doubles), so a settled mount pays little for them. The first epoch after each change
  * (to a trial, and back) is not measured: a cluster takes a while to follow. Held at 256 KiB
- * after whole objects, sheep 1.0.1 served psync reads at 1.4x the whole-object speed in the
- * first 100 ms and 3x from half a second on; a trial measured in that first epoch lost.
+ * after whole objects, sheep 1.0.1 served psync reads at 1.2x the whole-object speed in the
+ * first 100 ms, 2x after half a second and 3x after a second; trials measured in that first
+ * epoch lost.
  *
  * Only requests of at least SFS_TUNE_MIN_LEN are measured and bounded (smaller ones use the
  * current size, unmeasured and unbounded). All counters are atomics; the decision at the end of

@@ -188,10 +188,10 @@ static void test_finds_a_best_size_past_a_plateau(void)
 }
 
 /* The same reads on a cluster that follows a change of piece size only gradually: held at 256
- * KiB after whole objects, sheep 1.0.1 served psync reads at 1.4x the whole-object speed in the
- * first 100 ms and at 3x from half a second on. Modelled as a speed that moves toward the new
- * size's with a time constant of lag_ns; a trial measured from the moment of the change sees
- * mostly the old speed. */
+ * KiB after whole objects, sheep 1.0.1 served psync reads at 1.2x the whole-object speed in the
+ * first 100 ms, 2x after half a second and 3x after a second. Modelled as a speed that moves
+ * toward the new size's with a time constant of lag_ns; a trial measured from the moment of the
+ * change sees mostly the old speed. */
 static void test_waits_for_the_cluster_to_follow_a_change(void)
 {
 	const double lag_ns = 300e6;
