@@ -116,9 +116,8 @@ static void describe(int c, char *buf, size_t len)
 {
 	int n = class_bytes(c) ? snprintf(buf, len, "%u KiB pieces", class_bytes(c) >> 10)
 			       : snprintf(buf, len, "whole objects");
-	if (n > 0 && (size_t)n < len)
-		snprintf(buf + n, len - (size_t)n, class_cap(c) ? ", at most %u in flight per connection" : "",
-			 class_cap(c));
+	if (class_cap(c) && n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, ", at most %u in flight per connection", class_cap(c));
 }
 
 static void log_switch(struct sfs_tune_dir *s, int to, double to_cost, int from, double from_cost)

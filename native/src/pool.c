@@ -222,12 +222,19 @@ static void pump(struct sfs_conn *c)
 	}
 }
 
+/* The index of io's bounded lane, or -1 (lane 0, or none that exists: unbounded). */
+static int lane_of(const struct sfs_io *io)
+{
+	return io->lane > 0 && io->lane <= SFS_POOL_LANES ? io->lane - 1 : -1;
+}
+
 /* With c->mu held: io is new on c; it queues behind the requests waiting before it. */
 static void admit(struct sfs_conn *c, struct sfs_io *io)
 {
-	if (io->lane > 0 && io->lane <= SFS_POOL_LANES) {
-		c->lane_cap[io->lane - 1] = io->cap;
-		q_push(&c->lq_head[io->lane - 1], &c->lq_tail[io->lane - 1], io);
+	int l = lane_of(io);
+	if (l >= 0) {
+		c->lane_cap[l] = io->cap;
+		q_push(&c->lq_head[l], &c->lq_tail[l], io);
 	} else {
 		q_push(&c->wq_head, &c->wq_tail, io);
 	}
@@ -237,8 +244,9 @@ static void admit(struct sfs_conn *c, struct sfs_io *io)
 /* With c->mu held: io leaves c (answered or failed) and gives back its place in its lane. */
 static void release(struct sfs_conn *c, struct sfs_io *io)
 {
-	if (io->lane > 0 && io->lane <= SFS_POOL_LANES)
-		c->lane_busy[io->lane - 1]--;
+	int l = lane_of(io);
+	if (l >= 0)
+		c->lane_busy[l]--;
 }
 
 static uint32_t io_total(const struct sfs_io *io)
