@@ -20,6 +20,7 @@
 
 #include "affinity.h"
 #include "ctx.h"
+#include "ring_submit.h"
 
 /* The kernel ABI of FUSE 7.42 (Linux 6.14); Debian 12's headers predate it. */
 #define URING_FLAGS2_BIT (1u << 9) /* FUSE_OVER_IO_URING: bit 41 of the 64-bit INIT flags */
@@ -90,7 +91,7 @@ struct uqueue {
 	struct io_uring ring;
 	bool ring_ok;
 	pthread_mutex_t mu; /* the submission queue: replies are committed from any thread */
-	atomic_bool submitting; /* a thread is in io_uring_enter for this ring (see enter_sqes) */
+	struct sfs_ring_submit submit; /* one thread at a time in io_uring_enter (ring_submit.h) */
 	bool batching;      /* that thread is handling completions and submits after them */
 	int evfd;           /* written to stop the thread */
 	struct sfs_cork cork;
@@ -158,54 +159,15 @@ static struct uent *table_take(struct sfs_uring *u, uint64_t unique)
 
 /* ------------------------------------------------------------------ commands */
 
-/* Makes the SQEs prepared so far visible to the kernel: what io_uring_submit does before its
- * system call, so that the call is made without the queue's lock (a thread preempted inside it,
- * e.g. by the caller its commit just woke on this CPU, would block the others). With q->mu held.
- * Returns how many were published. */
-static unsigned publish_sqes(struct io_uring *ring)
-{
-	struct io_uring_sq *sq = &ring->sq;
-	unsigned n = sq->sqe_tail - sq->sqe_head;
-	for (unsigned i = sq->sqe_head; i != sq->sqe_tail; i++)
-		sq->array[i & sq->ring_mask] = i & sq->ring_mask;
-	sq->sqe_head = sq->sqe_tail;
-	io_uring_smp_store_release(sq->ktail, sq->sqe_tail);
-	return n;
-}
-
-/* Published SQEs the kernel has not taken yet. */
-static unsigned unsubmitted(struct io_uring *ring)
-{
-	return io_uring_smp_load_acquire(ring->sq.ktail) - io_uring_smp_load_acquire(ring->sq.khead);
-}
-
-/* Submits what is published on q's ring, n > 0 of it ours. One thread at a time: a thread that
- * finds another submitting leaves its entries to that one, which submits until none are left.
- * The kernel copies a read's data into the reader's pages while it holds the ring's lock, so a
- * second submitter would spin on that lock all that time (measured at 1 MiB reads: 4% of the
- * machine's CPU in mutex_spin_on_owner). */
+/* Submits what is published on q's ring (n > 0 of it ours), or leaves it to the thread already
+ * submitting there (ring_submit.c). */
 static void enter_sqes(struct uqueue *q, unsigned n)
 {
 	if (n == 0)
 		return;
-	for (;;) {
-		/* the fence orders our publish (or our giving the ring up) before our look at the other
-		 * side: of two threads, one submitting and one publishing, one sees the other */
-		atomic_thread_fence(memory_order_seq_cst);
-		if (unsubmitted(&q->ring) == 0 || atomic_exchange(&q->submitting, true))
-			return;
-		unsigned left;
-		while ((left = unsubmitted(&q->ring)) > 0) {
-			int r = io_uring_enter((unsigned)q->ring.ring_fd, left, 0, 0, NULL);
-			if (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY) {
-				fprintf(stderr, "sheepfs: io_uring queue %u: submit: %s\n", q->qid, strerror(-r));
-				break;
-			}
-		}
-		atomic_store(&q->submitting, false);
-		if (left > 0)
-			return; /* failed: the next submit retries */
-	}
+	int r = sfs_ring_submit(&q->submit, &q->ring);
+	if (r < 0)
+		fprintf(stderr, "sheepfs: io_uring queue %u: submit: %s\n", q->qid, strerror(-r));
 }
 
 /* Prepares a command for e on its ring (q->mu held). False if the ring has no room. */
@@ -245,7 +207,7 @@ static void send_cmd(struct uent *e, unsigned cmd, uint64_t commit_id)
 		return;
 	}
 	bool later = q->batching && q->owned && pthread_equal(pthread_self(), q->owner);
-	unsigned n = later ? 0 : publish_sqes(&q->ring);
+	unsigned n = later ? 0 : sfs_ring_publish(&q->ring);
 	pthread_mutex_unlock(&q->mu);
 	unsigned *pending = q->u->deferring_ok ? pthread_getspecific(q->u->deferring) : NULL;
 	if (pending != NULL) {
@@ -267,7 +229,7 @@ static void register_entries(struct uqueue *q, bool stop_poll)
 		io_uring_prep_poll_add(sqe, q->evfd, POLLIN);
 		io_uring_sqe_set_data(sqe, NULL); /* NULL: the stop signal */
 	}
-	unsigned n = publish_sqes(&q->ring);
+	unsigned n = sfs_ring_publish(&q->ring);
 	pthread_mutex_unlock(&q->mu);
 	enter_sqes(q, n);
 }
@@ -526,7 +488,7 @@ static void *queue_main(void *arg)
 		bool go = reap(q);
 		pthread_mutex_lock(&q->mu);
 		q->batching = false;
-		unsigned n = publish_sqes(&q->ring);
+		unsigned n = sfs_ring_publish(&q->ring);
 		pthread_mutex_unlock(&q->mu);
 		enter_sqes(q, n);
 		if (!go)
