@@ -459,8 +459,8 @@ static bool watch(struct sfs_conn *c, unsigned slot, int fd, uint32_t events)
 {
 	if (c->w_fd[slot] == fd && c->w_ev[slot] == events)
 		return true;
-	if (c->w_fd[slot] >= 0 && c->w_fd[slot] != fd)
-		epoll_ctl(c->ep, EPOLL_CTL_DEL, c->w_fd[slot], NULL);
+	if (c->w_fd[slot] >= 0 && c->w_fd[slot] != fd) /* a closed fd left the set already: */
+		(void)epoll_ctl(c->ep, EPOLL_CTL_DEL, c->w_fd[slot], NULL); /* EBADF, nothing to undo */
 	c->w_fd[slot] = -1;
 	if (fd < 0)
 		return true;

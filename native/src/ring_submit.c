@@ -34,13 +34,15 @@ int sfs_ring_submit(struct sfs_ring_submit *s, struct io_uring *ring)
 		int err = 0;
 		while ((left = sfs_ring_unsubmitted(ring)) > 0) {
 			int r = io_uring_enter((unsigned)ring->ring_fd, left, 0, 0, NULL);
+			if (r == 0)
+				break; /* the kernel took none of them: the next call tries again, not a spin */
 			if (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY) {
 				err = r;
 				break;
 			}
 		}
 		atomic_store(&s->busy, false);
-		if (err)
+		if (err || left > 0)
 			return err;
 	}
 }
