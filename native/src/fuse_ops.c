@@ -682,6 +682,59 @@ static void op_statfs(fuse_req_t req, fuse_ino_t ino)
 	fuse_reply_statfs(req, &sv);
 }
 
+/* The tree is sheepfs's own: names appear by writing to control files (vdi/mount, http/object),
+ * never by creating, removing or renaming them. EPERM, as pseudo file systems answer, with a
+ * line saying where names come from; libfuse's default, ENOSYS ("Function not implemented"),
+ * reads like a bug. */
+static void refuse(fuse_req_t req, const char *what, const char *name)
+{
+	fprintf(stderr, "sheepfs: %s \"%s\": not permitted (names under the mount come from its control "
+		"files: a VDI name written to vdi/mount appears as volume/NAME)\n", what, name);
+	fuse_reply_err(req, EPERM);
+}
+
+static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
+{
+	refuse(req, "create", name);
+}
+
+static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+		      struct fuse_file_info *fi)
+{
+	refuse(req, "create", name);
+}
+
+static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+	refuse(req, "mkdir", name);
+}
+
+static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
+{
+	refuse(req, "symlink", name);
+}
+
+static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
+{
+	refuse(req, "link", newname);
+}
+
+static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	refuse(req, "unlink", name);
+}
+
+static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	refuse(req, "rmdir", name);
+}
+
+static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+		      const char *newname, unsigned int flags)
+{
+	refuse(req, "rename", name);
+}
+
 const struct fuse_lowlevel_ops sfs_fuse_ops = {
 	.init = op_init,
 	.lookup = op_lookup,
@@ -699,4 +752,12 @@ const struct fuse_lowlevel_ops sfs_fuse_ops = {
 	.lseek = op_lseek,
 	.fallocate = op_fallocate,
 	.statfs = op_statfs,
+	.mknod = op_mknod,
+	.create = op_create,
+	.mkdir = op_mkdir,
+	.symlink = op_symlink,
+	.link = op_link,
+	.unlink = op_unlink,
+	.rmdir = op_rmdir,
+	.rename = op_rename,
 };

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,6 +24,7 @@ class BadInputTest {
     static final String ENOENT = "No such file or directory";
     static final String EINVAL = "Invalid argument";
     static final String ENAMETOOLONG = "File name too long";
+    static final String EPERM = "Operation not permitted";
 
     Path dir;
     SheepfsMount m;
@@ -87,6 +89,31 @@ class BadInputTest {
     private void assertErrno(String want, String file, byte[] data) {
         String got = errno(file, data);
         assertTrue(got.contains(want), file + " <- " + new String(data, StandardCharsets.ISO_8859_1).replace("\n", "\\n") + ": wanted '" + want + "', got '" + got + "'");
+    }
+
+    /** Names come from the control files: making or removing one by hand is EPERM and logged. */
+    @Test
+    void namesAreNotMadeOrRemovedByHand() throws Exception {
+        String mnt = m.mnt.toAbsolutePath().toString();
+        List<String> commands = List.of(
+                "touch " + mnt + "/volume/new",
+                "mkdir " + mnt + "/volume/dir",
+                "mknod " + mnt + "/vdi/fifo p",
+                "ln -s good " + mnt + "/volume/link",
+                "ln " + mnt + "/vdi/list " + mnt + "/vdi/list2",
+                "rm " + mnt + "/volume/good",
+                "rmdir " + mnt + "/config",
+                "mv " + mnt + "/volume/good " + mnt + "/volume/other");
+        for (String cmd : commands) {
+            Sh.Result r = Sh.run(30, "bash", "-c", cmd);
+            assertTrue(r.rc() != 0 && r.out().contains(EPERM), cmd + " (rc " + r.rc() + "): " + r.out());
+        }
+        for (String gone : List.of("volume/new", "volume/dir", "vdi/fifo", "volume/link", "vdi/list2", "volume/other")) {
+            assertFalse(Files.exists(m.path(gone)), gone);
+        }
+        assertTrue(Files.isDirectory(m.path("config")));
+        assertTrue(m.log().contains("sheepfs: unlink \"good\": not permitted"), m.log());
+        assertStillServing();
     }
 
     @Test
