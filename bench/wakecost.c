@@ -124,6 +124,7 @@ static void *tcp_server(void *arg)
 	while (recv_all(p->fd, req, sizeof(req)))
 		if (send(p->fd, rsp, sizeof(rsp), MSG_NOSIGNAL) != (ssize_t)sizeof(rsp))
 			break;
+	shutdown(p->fd, SHUT_RDWR); /* a failed send: the client's recv returns instead of waiting */
 	return NULL;
 }
 
