@@ -56,10 +56,11 @@ static void *peer(void *arg)
 	return NULL;
 }
 
-static double cpu_seconds(void)
+/* CPU seconds used so far by who: RUSAGE_SELF (every thread) or RUSAGE_THREAD (the caller). */
+static double cpu_seconds(int who)
 {
 	struct rusage ru;
-	getrusage(RUSAGE_SELF, &ru);
+	getrusage(who, &ru);
 	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
 	       ru.ru_stime.tv_usec / 1e6;
 }
@@ -73,7 +74,7 @@ static double round_trip(int a, int b)
 	pthread_t th;
 	if (p.ping < 0 || p.pong < 0 || pin(a) != 0 || pthread_create(&th, NULL, peer, &p) != 0)
 		goto out;
-	double c0 = cpu_seconds();
+	double c0 = cpu_seconds(RUSAGE_SELF);
 	uint64_t v = 1;
 	int i;
 	for (i = 0; i < ROUNDS; i++) {
@@ -81,7 +82,7 @@ static double round_trip(int a, int b)
 		if (write(p.ping, &v, sizeof(v)) != sizeof(v) || read(p.pong, &v, sizeof(v)) != sizeof(v))
 			break;
 	}
-	double c1 = cpu_seconds();
+	double c1 = cpu_seconds(RUSAGE_SELF);
 	bool done = i == ROUNDS;
 	for (v = 1; i < ROUNDS; i++) /* an eventfd failed: wake the peer until it is done */
 		if (write(p.ping, &v, sizeof(v)) != sizeof(v))
@@ -128,14 +129,6 @@ static void *tcp_server(void *arg)
 	return NULL;
 }
 
-static double thread_cpu_seconds(void)
-{
-	struct rusage ru;
-	getrusage(RUSAGE_THREAD, &ru);
-	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
-	       ru.ru_stime.tv_usec / 1e6;
-}
-
 /* A connected loopback pair in fds; false if the machine refuses one. */
 static bool tcp_pair(int fds[2])
 {
@@ -180,13 +173,13 @@ static double tcp_round_trip(void)
 	}
 	char req[TCP_REQ], rsp[TCP_RSP];
 	memset(req, 0, sizeof(req));
-	double c0 = thread_cpu_seconds();
+	double c0 = cpu_seconds(RUSAGE_THREAD);
 	int i;
 	for (i = 0; i < ROUNDS; i++)
 		if (send(fds[0], req, sizeof(req), MSG_NOSIGNAL) != (ssize_t)sizeof(req) ||
 		    !recv_all(fds[0], rsp, sizeof(rsp)))
 			break;
-	double c1 = thread_cpu_seconds();
+	double c1 = cpu_seconds(RUSAGE_THREAD);
 	shutdown(fds[0], SHUT_RDWR); /* the server's recv returns: it ends */
 	pthread_join(th, NULL);
 	if (i == ROUNDS && p.pinned)
