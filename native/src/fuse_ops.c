@@ -688,8 +688,13 @@ static void op_statfs(fuse_req_t req, fuse_ino_t ino)
  * reads like a bug. */
 static void refuse(fuse_req_t req, const char *what, const char *name)
 {
+	char shown[256]; /* the name as logged: control characters (a newline) cannot forge a line */
+	size_t n = 0;
+	for (; name[n] != '\0' && n < sizeof(shown) - 1; n++)
+		shown[n] = (unsigned char)name[n] < 0x20 || name[n] == 0x7f ? '?' : name[n];
+	shown[n] = '\0';
 	fprintf(stderr, "sheepfs: %s \"%s\": not permitted (names under the mount come from its control "
-		"files: a VDI name written to vdi/mount appears as volume/NAME)\n", what, name);
+		"files: a VDI name written to vdi/mount appears as volume/NAME)\n", what, shown);
 	fuse_reply_err(req, EPERM);
 }
 

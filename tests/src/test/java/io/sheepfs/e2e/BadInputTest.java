@@ -103,7 +103,8 @@ class BadInputTest {
                 "ln " + mnt + "/vdi/list " + mnt + "/vdi/list2",
                 "rm " + mnt + "/volume/good",
                 "rmdir " + mnt + "/config",
-                "mv " + mnt + "/volume/good " + mnt + "/volume/other");
+                "mv " + mnt + "/volume/good " + mnt + "/volume/other",
+                "touch " + mnt + "/volume/$'two\\nlines'");
         for (String cmd : commands) {
             Sh.Result r = Sh.run(30, "bash", "-c", cmd);
             assertTrue(r.rc() != 0 && r.out().contains(EPERM), cmd + " (rc " + r.rc() + "): " + r.out());
@@ -113,6 +114,7 @@ class BadInputTest {
         }
         assertTrue(Files.isDirectory(m.path("config")));
         assertTrue(m.log().contains("sheepfs: unlink \"good\": not permitted"), m.log());
+        assertTrue(m.log().contains("sheepfs: create \"two?lines\": not permitted"), m.log()); // one line
         assertStillServing();
     }
 
