@@ -37,6 +37,8 @@
 #include "sd_inode.h"
 #include "sd_proto.h"
 
+#include "cpu_time.h"
+
 #define MAX_CONNS 64
 #define MAX_DEPTH 128
 
@@ -90,14 +92,6 @@ static uint64_t now_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static double cpu_seconds(void)
-{
-	struct rusage ru;
-	getrusage(RUSAGE_SELF, &ru);
-	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
-	       ru.ru_stime.tv_usec / 1e6;
 }
 
 static int dial(const char *host, const char *port)
@@ -649,7 +643,7 @@ int main(int argc, char **argv)
 	}
 	/* start the sequential cursor at a random object so repeated runs do not replay one order */
 	atomic_store(&b.cursor, (now_ns() % b.nr_objs) * b.object_size);
-	double cpu0 = cpu_seconds();
+	double cpu0 = bench_cpu_seconds(RUSAGE_SELF);
 	uint64_t t0 = now_ns();
 	for (unsigned i = 0; i < b.conns; i++)
 		if (pthread_create(&w[i].thread, NULL, worker_main, &w[i]) != 0) {
@@ -682,7 +676,7 @@ int main(int argc, char **argv)
 		for (unsigned d = 0; d < b.depth; d++)
 			free(w[i].slots[d].buf);
 	}
-	double cpu = cpu_seconds() - cpu0;
+	double cpu = bench_cpu_seconds(RUSAGE_SELF) - cpu0;
 	free(w);
 	free(b.owner);
 	free(b.inode);

@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cpu_time.h"
+
 #define ROUNDS 100000
 #define TCP_REQ 48          /* a read request: the header alone */
 #define TCP_RSP (48 + 4096) /* its answer: a header and 4 KiB */
@@ -33,6 +35,8 @@ struct pair {
 	bool pinned;    /* the peer runs there (else the figure is not reported) */
 };
 
+/* Binds the calling thread to cpu, whatever CPUs it inherited (the main thread binds itself
+ * first: affinity.h's sfs_pin_to_cpu would refuse a CPU outside that inherited set). */
 static int pin(int cpu)
 {
 	cpu_set_t set;
@@ -45,7 +49,8 @@ static void *peer(void *arg)
 {
 	struct pair *p = arg;
 	uint64_t v;
-	p->pinned = pin(p->cpu) == 0; /* even unpinned it answers: the main thread waits for it */
+	/* even unpinned it answers: the main thread waits for it */
+	p->pinned = pin(p->cpu) == 0;
 	for (int i = 0; i < ROUNDS; i++) {
 		if (read(p->ping, &v, sizeof(v)) != sizeof(v))
 			return NULL;
@@ -54,15 +59,6 @@ static void *peer(void *arg)
 			return NULL;
 	}
 	return NULL;
-}
-
-/* CPU seconds used so far by who: RUSAGE_SELF (every thread) or RUSAGE_THREAD (the caller). */
-static double cpu_seconds(int who)
-{
-	struct rusage ru;
-	getrusage(who, &ru);
-	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
-	       ru.ru_stime.tv_usec / 1e6;
 }
 
 /* CPU microseconds per round trip with the main thread on cpu a and the peer on cpu b; < 0 when
@@ -74,7 +70,7 @@ static double round_trip(int a, int b)
 	pthread_t th;
 	if (p.ping < 0 || p.pong < 0 || pin(a) != 0 || pthread_create(&th, NULL, peer, &p) != 0)
 		goto out;
-	double c0 = cpu_seconds(RUSAGE_SELF);
+	double c0 = bench_cpu_seconds(RUSAGE_SELF);
 	uint64_t v = 1;
 	int i;
 	for (i = 0; i < ROUNDS; i++) {
@@ -82,7 +78,7 @@ static double round_trip(int a, int b)
 		if (write(p.ping, &v, sizeof(v)) != sizeof(v) || read(p.pong, &v, sizeof(v)) != sizeof(v))
 			break;
 	}
-	double c1 = cpu_seconds(RUSAGE_SELF);
+	double c1 = bench_cpu_seconds(RUSAGE_SELF);
 	bool done = i == ROUNDS;
 	for (v = 1; i < ROUNDS; i++) /* an eventfd failed: wake the peer until it is done */
 		if (write(p.ping, &v, sizeof(v)) != sizeof(v))
@@ -173,13 +169,13 @@ static double tcp_round_trip(void)
 	}
 	char req[TCP_REQ], rsp[TCP_RSP];
 	memset(req, 0, sizeof(req));
-	double c0 = cpu_seconds(RUSAGE_THREAD);
+	double c0 = bench_cpu_seconds(RUSAGE_THREAD);
 	int i;
 	for (i = 0; i < ROUNDS; i++)
 		if (send(fds[0], req, sizeof(req), MSG_NOSIGNAL) != (ssize_t)sizeof(req) ||
 		    !recv_all(fds[0], rsp, sizeof(rsp)))
 			break;
-	double c1 = cpu_seconds(RUSAGE_THREAD);
+	double c1 = bench_cpu_seconds(RUSAGE_THREAD);
 	shutdown(fds[0], SHUT_RDWR); /* the server's recv returns: it ends */
 	pthread_join(th, NULL);
 	if (i == ROUNDS && p.pinned)

@@ -599,10 +599,11 @@ static char *ring_memory(size_t len)
 	if (m == MAP_FAILED)
 		return NULL;
 	char *a = (char *)(((uintptr_t)m + huge - 1) & ~(uintptr_t)(huge - 1));
-	/* trimmed to [a, a + span), so that munmap(a, len) frees it */
+	/* trimmed to [a, a + span), so that munmap(a, len) frees it (a trim that failed would only
+	 * leave unused address space mapped) */
 	if (a > m)
-		munmap(m, (size_t)(a - m));
-	munmap(a + span, (size_t)(m + huge - a)); /* the rest of the slack: never empty */
+		(void)munmap(m, (size_t)(a - m));
+	(void)munmap(a + span, (size_t)(m + huge - a)); /* the rest of the slack: never empty */
 	(void)madvise(a, len, MADV_HUGEPAGE); /* refused without THP: 4 KiB pages, as before */
 	if (madvise(a, len, MADV_POPULATE_WRITE) != 0)
 		memset(a, 0, len); /* kernels before 5.14 */
