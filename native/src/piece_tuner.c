@@ -5,6 +5,7 @@
 
 #define WHOLE (SFS_TUNE_PIECES - 1) /* the piece index of whole objects; also the first class */
 #define MARGIN 0.10 /* a trial must be this much faster than the epochs around it */
+#define REBASE 2.0  /* the kept class got this many times cheaper than when chosen: try again */
 
 static const unsigned cap_of[SFS_TUNE_CAPS] = { 0, 8, 2 };
 
@@ -39,7 +40,7 @@ void sfs_tuner_init(struct sfs_tuner *t, int fixed)
 		s->phase = SFS_TUNE_RUN;
 		atomic_init(&s->start_ns, 0);
 		s->snap_ns = s->snap_bytes = s->snap_n = 0;
-		s->before = s->trial = 0;
+		s->before = s->trial = s->chosen = 0;
 		s->interval = 1;
 		s->waited = 0;
 		s->next = 0;
@@ -154,6 +155,16 @@ static void decide(struct sfs_tune_dir *s, uint64_t now)
 	switch (s->phase) {
 	case SFS_TUNE_RUN:
 		s->before = cost;
+		if (s->chosen > 0 && cost < s->chosen / REBASE) {
+			/* much cheaper than when cur was chosen (first writes turned into rewrites): what
+			 * won then may not now, so look around again, from the nearest, now */
+			s->interval = 1;
+			s->next = 0;
+			s->waited = 0;
+			s->chosen = cost;
+		} else if (s->chosen == 0) {
+			s->chosen = cost;
+		}
 		if (++s->waited < s->interval) {
 			epoch_start(s, s->cur, now);
 			return;
@@ -194,7 +205,7 @@ static void decide(struct sfs_tune_dir *s, uint64_t now)
 			atomic_fetch_add(&s->switches, 1);
 			atomic_store(&s->issue, s->cur);
 			atomic_store(&s->kept, s->cur);
-			s->before = s->trial;
+			s->before = s->chosen = s->trial;
 		} else {
 			if (s->interval < SFS_TUNE_MAX_INTERVAL)
 				s->interval *= 2;

@@ -12,7 +12,13 @@
  * pieces in flight per connection), the time requests took per byte, and now and then sends
  * requests with another class, the nearest first. A class that beats the epochs before and
  * after it by a margin, in two trials one after the other, is kept; failed tries get rarer (the
- * interval doubles), so a settled mount pays little for them. The first epoch after each change
+ * interval doubles), so a settled mount pays little for them. When requests of the kept class
+ * come to cost less than half what they cost when it was chosen, tries start over (the nearest
+ * first, at once): a size chosen while a VDI was being filled (sheep 1.0.1 took 8-12 ms per MiB
+ * for first writes, best in 128 KiB pieces) had kept its rewrites (2-3.5 ms, best in 256 KiB) a
+ * third slower for as long as the doubled interval lasted. Costs that rise do not start tries
+ * over, nor do they move the reference, so a load that steps up and down does so once at most.
+ * The first epoch after each change
  * (to a trial, and back) is not measured: a cluster takes a while to follow. Held at 256 KiB
  * after whole objects, sheep 1.0.1 served psync reads at 1.2x the whole-object speed in the
  * first 100 ms, 2x after half a second and 3x after a second; trials measured in that first
@@ -55,6 +61,7 @@ struct sfs_tune_dir {
 	atomic_ullong start_ns;       /* of the epoch (read without mu: a hint) */
 	uint64_t snap_ns, snap_bytes, snap_n; /* the measured class's counters at its start */
 	double before, trial;         /* ns per byte: last epoch with cur, the trial */
+	double chosen;                /* ns per byte of cur when it was chosen, or rebased (0: none yet) */
 	int interval, waited, next;   /* epochs between tries, epochs since the last, which to try */
 	bool confirming;              /* the trial under way is the second of a class that won once */
 	bool settling;                /* the epoch under way follows a change: not measured */
