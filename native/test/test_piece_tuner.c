@@ -154,33 +154,47 @@ static void test_steps_of_the_load_do_not_move_it(void)
 	sfs_tuner_destroy(&t);
 }
 
+/* A cost profile's milliseconds per MiB for a piece size: ms[] holds 64 KiB, 128 KiB, 256 KiB,
+ * 512 KiB and whole objects, in that order. */
+static double ms_of(const double ms[SFS_TUNE_PIECES], uint32_t piece)
+{
+	for (int i = 0; i < SFS_TUNE_PIECES - 1; i++)
+		if (piece == SFS_TUNE_SMALLEST << i)
+			return ms[i];
+	return ms[SFS_TUNE_PIECES - 1];
+}
+
+/* 1 MiB requests one at a time for secs simulated seconds, each taking ms_of(ms, piece)
+ * milliseconds; returns the simulated seconds until the tuner kept want (secs when it never did). */
+static double cost_phase(struct sfs_tuner *t, bool write, const double ms[SFS_TUNE_PIECES], double secs,
+			 uint64_t *now, uint32_t want)
+{
+	uint64_t start = *now, end = *now + (uint64_t)(secs * 1e9);
+	double kept_at = secs;
+	while (*now < end) {
+		int cls;
+		unsigned cap;
+		uint32_t piece = sfs_tuner_piece(t, write, MiB, &cls, &cap);
+		uint64_t ns = (uint64_t)(ms_of(ms, piece) * 1e6 * noise());
+		*now += ns;
+		sfs_tuner_done(t, write, cls, MiB, ns, *now);
+		if (kept_at == secs && sfs_tuner_current(t, write) == want)
+			kept_at = (double)(*now - start) / 1e9;
+	}
+	return kept_at;
+}
+
 /* Sheep 1.0.1 reads on this 2-CPU host, measured with the raw tool: 256 KiB pieces at 980 MiB/s,
  * 128 KiB at 720, 512 KiB at 270-310, whole 1 MiB at 260-345. A step from whole to 512 KiB
  * gains nothing; the best is two steps away. */
-static double plateau_ms_per_mib(uint32_t piece)
-{
-	switch (piece) {
-	case 64 * KiB: return 2.0;
-	case 128 * KiB: return 1.4;
-	case 256 * KiB: return 1.0;
-	case 512 * KiB: return 3.4;
-	default: return 3.5;
-	}
-}
+static const double plateau_ms_per_mib[] = { 2.0, 1.4, 1.0, 3.4, 3.5 };
 
 static void test_finds_a_best_size_past_a_plateau(void)
 {
 	struct sfs_tuner t;
 	sfs_tuner_init(&t, -1);
-	uint64_t now = 1000000000ull, end = now + 60 * 1000000000ull;
-	while (now < end) {
-		int cls;
-		unsigned cap;
-		uint32_t piece = sfs_tuner_piece(&t, false, MiB, &cls, &cap);
-		uint64_t ns = (uint64_t)(plateau_ms_per_mib(piece) * 1e6 * noise());
-		now += ns;
-		sfs_tuner_done(&t, false, cls, MiB, ns, now);
-	}
+	uint64_t now = 1000000000ull;
+	cost_phase(&t, false, plateau_ms_per_mib, 60, &now, 256 * KiB);
 	printf("plateau: %u KiB pieces after %llu switches\n", sfs_tuner_current(&t, false) >> 10,
 	       (unsigned long long)sfs_tuner_switches(&t));
 	CHECK(sfs_tuner_current(&t, false) == 256 * KiB);
@@ -198,14 +212,14 @@ static void test_waits_for_the_cluster_to_follow_a_change(void)
 	struct sfs_tuner t;
 	sfs_tuner_init(&t, -1);
 	uint64_t now = 1000000000ull, end = now + 60 * 1000000000ull;
-	double ms = plateau_ms_per_mib(0); /* what the cluster serves now, following the size sent */
+	double ms = ms_of(plateau_ms_per_mib, 0); /* what the cluster serves now, following the size sent */
 	while (now < end) {
 		int cls;
 		unsigned cap;
 		uint32_t piece = sfs_tuner_piece(&t, false, MiB, &cls, &cap);
 		uint64_t ns = (uint64_t)(ms * 1e6 * noise());
 		now += ns;
-		ms += (plateau_ms_per_mib(piece) - ms) * (1 - exp(-(double)ns / lag_ns));
+		ms += (ms_of(plateau_ms_per_mib, piece) - ms) * (1 - exp(-(double)ns / lag_ns));
 		sfs_tuner_done(&t, false, cls, MiB, ns, now);
 	}
 	printf("lagging cluster: %u KiB pieces after %llu switches\n", sfs_tuner_current(&t, false) >> 10,
@@ -342,46 +356,8 @@ static void test_concurrent_reports(void)
 /* Sheep 1.0.1 (3 nodes, 2 copies), 1 MiB psync writes: first writes (objects being created, on
  * fresh store pages) took 8-12 ms per MiB and were fastest in 128 KiB pieces; rewrites of the
  * same objects took 2-3.5 ms and were fastest in 256 KiB pieces (500 MiB/s against 330). */
-static double first_write_ms_per_mib(uint32_t piece)
-{
-	switch (piece) {
-	case 64 * KiB: return 9.0;
-	case 128 * KiB: return 8.0;
-	case 256 * KiB: return 9.7;
-	case 512 * KiB: return 11.0;
-	default: return 12.4;
-	}
-}
-
-static double rewrite_ms_per_mib(uint32_t piece)
-{
-	switch (piece) {
-	case 64 * KiB: return 4.0;
-	case 128 * KiB: return 3.0;
-	case 256 * KiB: return 2.0;
-	case 512 * KiB: return 3.4;
-	default: return 3.5;
-	}
-}
-
-/* 1 MiB writes one at a time for secs simulated seconds costing ms(piece) each; returns the
- * simulated seconds until the tuner kept want (secs when it never did) */
-static double write_phase(struct sfs_tuner *t, double (*ms)(uint32_t), double secs, uint64_t *now, uint32_t want)
-{
-	uint64_t start = *now, end = *now + (uint64_t)(secs * 1e9);
-	double kept_at = secs;
-	while (*now < end) {
-		int cls;
-		unsigned cap;
-		uint32_t piece = sfs_tuner_piece(t, true, MiB, &cls, &cap);
-		uint64_t ns = (uint64_t)(ms(piece) * 1e6 * noise());
-		*now += ns;
-		sfs_tuner_done(t, true, cls, MiB, ns, *now);
-		if (kept_at == secs && sfs_tuner_current(t, true) == want)
-			kept_at = (double)(*now - start) / 1e9;
-	}
-	return kept_at;
-}
+static const double first_write_ms_per_mib[] = { 9.0, 8.0, 9.7, 11.0, 12.4 };
+static const double rewrite_ms_per_mib[] = { 4.0, 3.0, 2.0, 3.4, 3.5 };
 
 static void test_rewrites_after_first_writes_find_their_own_size(void)
 {
@@ -389,9 +365,9 @@ static void test_rewrites_after_first_writes_find_their_own_size(void)
 	sfs_tuner_init(&t, -1);
 	uint64_t now = 1000000000ull;
 	/* filling a new VDI for a minute: long enough for failed tries to space out to the longest */
-	write_phase(&t, first_write_ms_per_mib, 60, &now, 128 * KiB);
+	cost_phase(&t, true, first_write_ms_per_mib, 60, &now, 128 * KiB);
 	CHECK(sfs_tuner_current(&t, true) == 128 * KiB);
-	double took = write_phase(&t, rewrite_ms_per_mib, 30, &now, 256 * KiB); /* then rewriting it */
+	double took = cost_phase(&t, true, rewrite_ms_per_mib, 30, &now, 256 * KiB); /* then rewriting it */
 	printf("first writes then rewrites: %u KiB pieces for rewrites after %.1f s\n",
 	       sfs_tuner_current(&t, true) >> 10, took);
 	CHECK(sfs_tuner_current(&t, true) == 256 * KiB);
