@@ -38,6 +38,8 @@ struct sfs_seg {
 	struct sfs_seg *anext;   /* link in v->allocs (this segment allocates its object) */
 	struct sfs_seg *waiters; /* segments waiting for this allocation */
 	struct sfs_seg *waiters_tail;
+	struct sfs_seg *held;    /* writes into this allocation's object, done before its index write */
+	bool indexing;           /* this allocation's object exists; its index write is on the wire */
 	struct sd_index_update upd;
 	struct sfs_io io;
 	struct sfs_io io2;       /* probe: the name read, beside the entry read on io */
@@ -85,6 +87,7 @@ struct sfs_vol {
 	bool hbusy;
 	struct sfs_seg *hq_head, *hq_tail;
 	atomic_ullong allocated;
+	atomic_int indexing;      /* allocations with their index write on the wire (see on_created) */
 	_Atomic uint32_t locked_vid; /* LOCK_VDI taken at attach (0 = none): released at detach */
 	atomic_ullong wgen;          /* bumped when a write or discard starts */
 	atomic_int writes_active;    /* writes and discards started and not completed */
@@ -428,8 +431,20 @@ static void send_create(struct sfs_seg *s, uint32_t vid, uint32_t cur)
 	seg_submit(s, &req, s->buf, s->len, NULL, 0);
 }
 
-/* The allocation of s's object is over (done or failed): let its waiters start again. */
-static void alloc_release(struct sfs_seg *s)
+/* Starts the segments of a wait list again (they find the object allocated, or allocate it). */
+static void restart_all(struct sfs_seg *w)
+{
+	while (w) {
+		struct sfs_seg *next = w->wnext;
+		w->wnext = NULL;
+		seg_write_start(w);
+		w = next;
+	}
+}
+
+/* The allocation of s's object is over (done or failed): its waiters start again, and the writes
+ * held for its index write complete, with held_err (the index write's fate is theirs). */
+static void alloc_end(struct sfs_seg *s, int held_err)
 {
 	struct sfs_vol *v = s->r->vol;
 	pthread_mutex_lock(&v->mu);
@@ -438,15 +453,45 @@ static void alloc_release(struct sfs_seg *s)
 			*pp = s->anext;
 			break;
 		}
-	struct sfs_seg *w = s->waiters;
-	s->waiters = s->waiters_tail = NULL;
-	pthread_mutex_unlock(&v->mu);
-	while (w) {
-		struct sfs_seg *next = w->wnext;
-		w->wnext = NULL;
-		seg_write_start(w);
-		w = next;
+	struct sfs_seg *w = s->waiters, *h = s->held;
+	s->waiters = s->waiters_tail = s->held = NULL;
+	if (s->indexing) {
+		s->indexing = false;
+		atomic_fetch_sub(&v->indexing, 1);
 	}
+	pthread_mutex_unlock(&v->mu);
+	restart_all(w);
+	for (struct sfs_seg *next; h; h = next) {
+		next = h->wnext;
+		h->wnext = NULL;
+		seg_done(h, held_err);
+	}
+}
+
+static void alloc_release(struct sfs_seg *s)
+{
+	alloc_end(s, 0);
+}
+
+/* A write into an object that a create made and whose index write is still on the wire is done
+ * only once that index write is: were sheepfs to stop between the two, the data would sit in an
+ * object the inode does not name. Returns true when s was held (alloc_end completes it). */
+static bool hold_until_indexed(struct sfs_seg *s)
+{
+	struct sfs_vol *v = s->r->vol;
+	if (atomic_load(&v->indexing) == 0)
+		return false;
+	bool held = false;
+	pthread_mutex_lock(&v->mu);
+	for (struct sfs_seg *o = v->allocs; o; o = o->anext)
+		if (o->indexing && o->idx == s->idx && o->vid == s->vid) {
+			s->wnext = o->held;
+			o->held = s;
+			held = true;
+			break;
+		}
+	pthread_mutex_unlock(&v->mu);
+	return held;
 }
 
 static void *reload_thread(void *arg);
@@ -716,7 +761,8 @@ static void seg_write_start(struct sfs_seg *s)
 		}
 	s->anext = v->allocs;
 	v->allocs = s;
-	s->waiters = s->waiters_tail = NULL;
+	s->waiters = s->waiters_tail = s->held = NULL;
+	s->indexing = false;
 	pthread_mutex_unlock(&v->mu);
 	probe_start(s, vid, cur);
 }
@@ -729,7 +775,16 @@ static void on_created(struct sfs_seg *s)
 		hyper_enqueue(s);
 		return;
 	}
+	/* The object exists: the writes waiting for it go now, beside the index write (a first write
+	 * in pieces costs one round trip less), and any that finish before it are held (see
+	 * hold_until_indexed). Taken before the index write goes out: its answer ends s. */
+	pthread_mutex_lock(&v->mu);
 	uint32_t prev = atomic_exchange(&v->index[s->idx], s->vid);
+	s->indexing = true;
+	atomic_fetch_add(&v->indexing, 1);
+	struct sfs_seg *w = s->waiters;
+	s->waiters = s->waiters_tail = NULL;
+	pthread_mutex_unlock(&v->mu);
 	if (prev == 0)
 		atomic_fetch_add(&v->allocated, 1);
 	/* If a reload switched to a new working VDI while this create was on the wire (it reached
@@ -742,6 +797,7 @@ static void on_created(struct sfs_seg *s)
 	sd_req_write_obj(&req, sd_inode_oid(target), SD_INODE_DATA_VDI_ID_OFF + 4 * s->idx, 4, v->copies);
 	atomic_fetch_add(&v->st->index_writes, 1);
 	seg_submit(s, &req, s->entry_le, 4, NULL, 0);
+	restart_all(w);
 }
 
 static void io_done(struct sfs_io *io)
@@ -752,7 +808,7 @@ static void io_done(struct sfs_io *io)
 	if (io->err) {
 		vlog(v, s, s->state == S_READ ? "read" : "write", 0, io->err);
 		if (s->state != S_READ && s->state != S_WRITE) {
-			alloc_release(s);
+			alloc_end(s, EIO); /* an index write's held writes fail with it */
 			if (s->state == S_HYPER)
 				hyper_next(v);
 		}
@@ -778,7 +834,7 @@ static void io_done(struct sfs_io *io)
 			vlog(v, s, "write", res, 0);
 			int e = sd_result_errno(res);
 			seg_done(s, e == ENOENT || e == 0 ? EIO : e);
-		} else {
+		} else if (!hold_until_indexed(s)) {
 			seg_done(s, 0);
 		}
 		return;
@@ -797,13 +853,10 @@ static void io_done(struct sfs_io *io)
 		}
 		return;
 	case S_INDEX:
-		alloc_release(s);
-		if (res != SD_RES_SUCCESS) {
+		if (res != SD_RES_SUCCESS)
 			vlog(v, s, "index update", res, 0);
-			seg_done(s, EIO);
-		} else {
-			seg_done(s, 0);
-		}
+		alloc_end(s, res != SD_RES_SUCCESS ? EIO : 0);
+		seg_done(s, res != SD_RES_SUCCESS ? EIO : 0);
 		return;
 	case S_PROBE: /* answered through probe_answered */
 		return;
@@ -968,6 +1021,7 @@ int sfs_vol_open(struct sfs_pool *pool, struct sfs_stats *stats, const struct sf
 	v->snapshot = sd_inode_is_snapshot(&l.hdr);
 	atomic_init(&v->vid, l.vid);
 	atomic_init(&v->allocated, l.allocated);
+	atomic_init(&v->indexing, 0);
 	atomic_init(&v->reloading, false);
 	pthread_mutex_init(&v->mu, NULL);
 	pthread_cond_init(&v->hidle, NULL);

@@ -10,6 +10,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -19,13 +20,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 /**
  * A TCP proxy in front of a real sheep that parses the Sheepdog framing in both directions and
  * counts requests and how many were in flight at once: the evidence that a client pipelines.
  * With a cost per byte it holds every answer back for that long per byte the request moved,
  * each request on its own: a cluster that serves requests in parallel but big ones slowly (as a
- * multi-node sheep 1.0 did), so that splitting a request pays.
+ * multi-node sheep 1.0 did), so that splitting a request pays. And it can hold the answers to
+ * chosen requests until told (see {@link #holdAnswers}), letting every other answer pass.
  */
 public final class CountingProxy implements Closeable {
     private final ServerSocket server;
@@ -36,6 +39,9 @@ public final class CountingProxy implements Closeable {
     private final AtomicInteger maxInFlight = new AtomicInteger();
     private final long nanosPerByte;
     private final ScheduledExecutorService later;
+    private volatile Predicate<byte[]> gate; // requests (their 48-byte header) whose answer waits
+    private final List<Runnable> held = new ArrayList<>(); // guarded by itself
+    private final AtomicInteger gated = new AtomicInteger();
 
     public CountingProxy(InetSocketAddress target) throws IOException {
         this(target, 0);
@@ -68,6 +74,30 @@ public final class CountingProxy implements Closeable {
         return maxInFlight.get();
     }
 
+    /**
+     * From now on, the answers to the requests whose header matches wait until {@link #release};
+     * all other answers pass as before, in the order sheep sends them.
+     */
+    public void holdAnswers(Predicate<byte[]> which) {
+        gate = which;
+    }
+
+    /** Requests seen that matched the gate (their answers held or released). */
+    public int gatedRequests() {
+        return gated.get();
+    }
+
+    /** Sends the held answers and stops holding. */
+    public void release() {
+        List<Runnable> now;
+        synchronized (held) {
+            gate = null;
+            now = new ArrayList<>(held);
+            held.clear();
+        }
+        now.forEach(Runnable::run);
+    }
+
     /** Starts counting afresh. */
     public void reset() {
         requests.set(0);
@@ -84,15 +114,17 @@ public final class CountingProxy implements Closeable {
                 sockets.add(client);
                 sockets.add(upstream);
                 Map<Integer, Long> moved = new ConcurrentHashMap<>(); // request id -> its data length
-                pump(client, upstream, true, moved);
-                pump(upstream, client, false, moved);
+                Map<Integer, Boolean> gatedIds = new ConcurrentHashMap<>(); // requests whose answer waits
+                pump(client, upstream, true, moved, gatedIds);
+                pump(upstream, client, false, moved, gatedIds);
             } catch (IOException e) {
                 return;
             }
         }
     }
 
-    private void pump(Socket from, Socket to, boolean requestsDirection, Map<Integer, Long> moved) {
+    private void pump(Socket from, Socket to, boolean requestsDirection, Map<Integer, Long> moved,
+                      Map<Integer, Boolean> gatedIds) {
         Thread t = new Thread(() -> {
             try {
                 DataInputStream in = new DataInputStream(from.getInputStream());
@@ -109,25 +141,36 @@ public final class CountingProxy implements Closeable {
                         if (later != null) {
                             moved.put((int) Le.u32(h, 8), len);
                         }
+                        Predicate<byte[]> g = gate;
+                        if (g != null && g.test(h)) {
+                            gatedIds.put((int) Le.u32(h, 8), true);
+                            gated.incrementAndGet();
+                        }
                     } else {
                         inFlight.decrementAndGet();
+                        if (gatedIds.remove((int) Le.u32(h, 8)) != null) {
+                            hold(in, out, h, len);
+                            continue;
+                        }
                         if (later != null) {
                             holdBack(in, out, h, len, moved.getOrDefault((int) Le.u32(h, 8), 0L));
                             moved.remove((int) Le.u32(h, 8));
                             continue;
                         }
                     }
-                    out.write(h);
-                    for (long left = hasData ? len : 0; left > 0; ) {
-                        int n = in.read(buf, 0, (int) Math.min(buf.length, left));
-                        if (n < 0) {
-                            return;
+                    synchronized (out) { // a released answer goes out whole, between two others
+                        out.write(h);
+                        for (long left = hasData ? len : 0; left > 0; ) {
+                            int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+                            if (n < 0) {
+                                return;
+                            }
+                            out.write(buf, 0, n);
+                            left -= n;
                         }
-                        out.write(buf, 0, n);
-                        left -= n;
-                    }
-                    if (in.available() == 0) {
-                        out.flush();
+                        if (in.available() == 0) {
+                            out.flush();
+                        }
                     }
                 }
             } catch (IOException e) {
@@ -141,6 +184,32 @@ public final class CountingProxy implements Closeable {
         }, "counting-proxy-pump");
         t.setDaemon(true);
         t.start();
+    }
+
+    /** Reads the rest of a gated answer and keeps it for {@link #release}. */
+    private void hold(DataInputStream in, OutputStream out, byte[] h, long len) throws IOException {
+        if (len > (64 << 20)) {
+            throw new IOException("answer too long for the proxy: " + len);
+        }
+        byte[] answer = Arrays.copyOf(h, 48 + (int) len);
+        in.readFully(answer, 48, (int) len);
+        Runnable send = () -> {
+            try {
+                synchronized (out) {
+                    out.write(answer);
+                    out.flush();
+                }
+            } catch (IOException e) {
+                // the client went away: nothing to answer
+            }
+        };
+        synchronized (held) {
+            if (gate != null) {
+                held.add(send);
+                return;
+            }
+        }
+        send.run(); // released while this answer was on its way
     }
 
     /** Reads the rest of an answer and sends it once its request's bytes have been "served". */

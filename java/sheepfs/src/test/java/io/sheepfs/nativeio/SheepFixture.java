@@ -3,6 +3,7 @@ package io.sheepfs.nativeio;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.sheepfs.protocol.FixedString;
+import io.sheepfs.protocol.Le;
 import io.sheepfs.protocol.ObjectId;
 import io.sheepfs.protocol.Opcode;
 import io.sheepfs.protocol.RequestFlags;
@@ -11,6 +12,7 @@ import io.sheepfs.protocol.header.ClusterRequest;
 import io.sheepfs.protocol.header.ObjRequest;
 import io.sheepfs.protocol.header.RequestHeader;
 import io.sheepfs.protocol.header.VdiRequest;
+import io.sheepfs.protocol.vdi.InodeHeader;
 import io.sheepfs.server.EmbeddedSheep;
 import io.sheepfs.server.Reply;
 import io.sheepfs.server.ServerConfig;
@@ -83,6 +85,11 @@ final class SheepFixture implements AutoCloseable {
         Reply r = call(RequestHeader.of(Opcode.READ_OBJ, 0, len, ObjRequest.of(oid, offset)), null);
         assertEquals(Result.SUCCESS, r.result(), "READ_OBJ " + ObjectId.toHex(oid));
         return r.data();
+    }
+
+    /** The inode's index entry for object {@code idx} as the server stored it (flat VDIs). */
+    int indexEntry(int vid, int idx) {
+        return Le.i32(readObject(ObjectId.inode(vid), InodeHeader.SIZE + 4L * idx, 4), 0);
     }
 
     @Override

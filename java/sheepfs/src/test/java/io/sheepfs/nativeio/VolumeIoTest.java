@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sheepfs.client.CountingProxy;
+import io.sheepfs.protocol.Le;
 import io.sheepfs.protocol.ObjectId;
+import io.sheepfs.protocol.Opcode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -491,6 +493,69 @@ class VolumeIoTest {
         System.arraycopy(over, 0, expect, 512 * 1024, MiB);
         assertArrayEquals(expect, sheep.readObject(ObjectId.data(working, 1), 0, 4 * MiB));
         assertArrayEquals(Arrays.copyOfRange(data, MiB, 5 * MiB), sheep.readObject(ObjectId.data(vid, 1), 0, 4 * MiB));
+    }
+
+    /**
+     * A first write in pieces: once the create has made the object, the other pieces go out beside
+     * the index write that names it in the inode, not after it; and no write into that object is
+     * done before the index write is (acknowledged, it could otherwise sit in an object the inode
+     * does not name, were sheepfs stopped in between). A proxy holds the index write's answer.
+     */
+    @Test
+    void writesIntoANewObjectGoBesideItsIndexWriteAndEndAfterIt() throws Exception {
+        tearDown();
+        sheep = new SheepFixture(Files.createTempDirectory(tmp, "store"), false);
+        ExecutorService ex = Executors.newFixedThreadPool(2);
+        try (CountingProxy proxy = new CountingProxy(sheep.sheep.address())) {
+            tree = new TestTree("");
+            mnt = Files.createTempDirectory(tmp, "mnt");
+            FuseSession.Options d = FuseSession.Options.defaults();
+            session = FuseSession.mount(mnt, tree, "127.0.0.1:" + proxy.address().getPort(),
+                    d.withConnections(d.connections(), 256 << 10));
+            session.start();
+            int vid = sheep.create("ix", 16L * MiB, 22, false);
+            attach("ix");
+            proxy.holdAnswers(h -> (h[1] & 0xff) == Opcode.WRITE_OBJ && (Le.u64(h, 16) & ObjectId.INODE_BIT) != 0);
+            byte[] first = random(41, MiB), later = random(42, 4096);
+            // object 1, in 4 pieces: one probes (2 reads), creates and writes the index; three wait
+            // for the object and write: 7 requests
+            int base = proxy.requests();
+            Future<?> a = ex.submit(() -> {
+                write(vol("ix"), 4L * MiB, first);
+                return null;
+            });
+            long end = System.nanoTime() + 10_000_000_000L;
+            while (proxy.gatedRequests() == 0 && System.nanoTime() < end) {
+                Thread.sleep(5);
+            }
+            assertEquals(1, proxy.gatedRequests(), "the index write went out");
+            // the three other pieces go out while the index write's answer is held
+            while (proxy.requests() < base + 7 && System.nanoTime() < end) {
+                Thread.sleep(5);
+            }
+            assertEquals(7, proxy.requests() - base, "requests sent while the index write is held");
+            // a later write into the object: sent at once, done only with the index write
+            Future<?> b = ex.submit(() -> {
+                write(vol("ix"), 6L * MiB, later);
+                return null;
+            });
+            while (proxy.requests() < base + 8 && System.nanoTime() < end) {
+                Thread.sleep(5);
+            }
+            Thread.sleep(300);
+            assertFalse(a.isDone(), "the first write ended before its index write");
+            assertFalse(b.isDone(), "a write into the new object ended before its index write");
+            proxy.release();
+            a.get(10, TimeUnit.SECONDS);
+            b.get(10, TimeUnit.SECONDS);
+            assertEquals(1, session.stats().creates());
+            assertEquals(0, session.stats().errors());
+            assertEquals(vid, sheep.indexEntry(vid, 1), "the inode names the object");
+            assertArrayEquals(first, sheep.readObject(ObjectId.data(vid, 1), 0, MiB));
+            assertArrayEquals(later, sheep.readObject(ObjectId.data(vid, 1), 2 * MiB, 4096));
+        } finally {
+            ex.shutdownNow();
+        }
     }
 
     /** The default piece size is measured, not assumed: behind a proxy that holds every answer back
