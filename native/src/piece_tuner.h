@@ -10,7 +10,8 @@
  *
  * So the tuner measures: it keeps, per direction and per class (a piece size and a bound on
  * pieces in flight per connection), the time requests took per byte, and now and then sends
- * requests with another class, the nearest first. A class that beats the epochs before and
+ * requests with another class, the nearest first. It starts with 256 KiB pieces, unbounded (why:
+ * START in piece_tuner.c). A class that beats the epochs before and
  * after it by a margin, in two trials one after the other, is kept; failed tries get rarer (the
  * interval doubles), so a settled mount pays little for them. When requests of the kept class
  * come to cost less than half what they cost when it was chosen, tries start over (the nearest

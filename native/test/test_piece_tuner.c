@@ -71,7 +71,7 @@ static void test_settles_on_small_pieces_where_the_cluster_is_parallel(void)
 	struct sfs_tuner t;
 	sfs_tuner_init(&t, -1);
 	uint64_t now = 1000000000ull;
-	CHECK(sfs_tuner_current(&t, true) == 0); /* starts whole */
+	CHECK(sfs_tuner_current(&t, true) == 256 * KiB); /* where it starts */
 	run(&t, true, &parallel_sheep, 10, &now, 128 * KiB);
 	CHECK(sfs_tuner_current(&t, true) == 128 * KiB);
 	double off = run(&t, true, &parallel_sheep, 60, &now, 128 * KiB);
@@ -79,19 +79,21 @@ static void test_settles_on_small_pieces_where_the_cluster_is_parallel(void)
 	       (unsigned long long)sfs_tuner_tries(&t));
 	CHECK(off < 0.05);
 	CHECK(sfs_tuner_current(&t, true) == 128 * KiB);
-	CHECK(sfs_tuner_current(&t, false) == 0); /* reads are tuned on their own: none seen yet */
+	CHECK(sfs_tuner_current(&t, false) == 256 * KiB); /* reads are tuned on their own: none seen yet */
 	sfs_tuner_destroy(&t);
 }
 
-static void test_keeps_whole_requests_where_pieces_cost(void)
+static void test_climbs_to_whole_requests_where_pieces_cost(void)
 {
 	struct sfs_tuner t;
 	sfs_tuner_init(&t, -1);
 	uint64_t now = 1000000000ull;
-	double off = run(&t, false, &per_request, 60, &now, 0);
-	printf("per-request cluster: %.1f%% of requests on trial\n", off * 100);
+	run(&t, false, &per_request, 10, &now, 0);
 	CHECK(sfs_tuner_current(&t, false) == 0);
-	CHECK(sfs_tuner_switches(&t) == 0);
+	double off = run(&t, false, &per_request, 60, &now, 0);
+	printf("per-request cluster: %.1f%% of requests in pieces once settled\n", off * 100);
+	CHECK(sfs_tuner_current(&t, false) == 0);
+	CHECK(sfs_tuner_switches(&t) == 2); /* 256K -> 512K -> whole */
 	CHECK(off < 0.05);
 	sfs_tuner_destroy(&t);
 }
@@ -150,7 +152,10 @@ static void test_steps_of_the_load_do_not_move_it(void)
 	       100.0 * other / total, (unsigned long long)sw, (unsigned long long)sfs_tuner_tries(&t));
 	CHECK(sfs_tuner_current(&t, true) == 256 * KiB);
 	CHECK((double)other / total < 0.05);
-	CHECK(sw == 2); /* whole -> 512K -> 256K, and no wrong move after */
+	/* it starts there; at most one move, of the bound (which changes nothing here: 4 pieces in
+	 * flight), when a step of the load falls on both trials of a confirmation */
+	CHECK(sw <= 1);
+	CHECK(sfs_tuner_current_cap(&t, true) == 0 || sw == 1);
 	sfs_tuner_destroy(&t);
 }
 
@@ -184,24 +189,25 @@ static double cost_phase(struct sfs_tuner *t, bool write, const double ms[SFS_TU
 	return kept_at;
 }
 
-/* Sheep 1.0.1 reads on this 2-CPU host, measured with the raw tool: 256 KiB pieces at 980 MiB/s,
- * 128 KiB at 720, 512 KiB at 270-310, whole 1 MiB at 260-345. A step from whole to 512 KiB
- * gains nothing; the best is two steps away. */
-static const double plateau_ms_per_mib[] = { 2.0, 1.4, 1.0, 3.4, 3.5 };
+/* Sizes need not have one best that every step toward gets closer to: sheep 1.0.1 reads on this
+ * 2-CPU host, measured with the raw tool, ran at 980 MiB/s in 256 KiB pieces, 720 in 128 KiB, 270-310
+ * in 512 KiB and 260-345 whole: from whole, the step to 512 KiB gained nothing. The same shape seen
+ * from where the tuner starts: whole requests best, nothing gained in 512 KiB pieces. */
+static const double plateau_ms_per_mib[] = { 4.0, 3.6, 3.5, 3.4, 1.0 };
 
 static void test_finds_a_best_size_past_a_plateau(void)
 {
 	struct sfs_tuner t;
 	sfs_tuner_init(&t, -1);
 	uint64_t now = 1000000000ull;
-	cost_phase(&t, false, plateau_ms_per_mib, 60, &now, 256 * KiB);
-	printf("plateau: %u KiB pieces after %llu switches\n", sfs_tuner_current(&t, false) >> 10,
+	cost_phase(&t, false, plateau_ms_per_mib, 60, &now, 0);
+	printf("plateau: %u KiB pieces (0: whole) after %llu switches\n", sfs_tuner_current(&t, false) >> 10,
 	       (unsigned long long)sfs_tuner_switches(&t));
-	CHECK(sfs_tuner_current(&t, false) == 256 * KiB);
+	CHECK(sfs_tuner_current(&t, false) == 0);
 	sfs_tuner_destroy(&t);
 }
 
-/* The same reads on a cluster that follows a change of piece size only gradually: held at 256
+/* The same costs on a cluster that follows a change of piece size only gradually: held at 256
  * KiB after whole objects, sheep 1.0.1 served psync reads at 1.2x the whole-object speed in the
  * first 100 ms, 2x after half a second and 3x after a second. Modelled as a speed that moves
  * toward the new size's with a time constant of lag_ns; a trial measured from the moment of the
@@ -212,7 +218,7 @@ static void test_waits_for_the_cluster_to_follow_a_change(void)
 	struct sfs_tuner t;
 	sfs_tuner_init(&t, -1);
 	uint64_t now = 1000000000ull, end = now + 60 * 1000000000ull;
-	double ms = ms_of(plateau_ms_per_mib, 0); /* what the cluster serves now, following the size sent */
+	double ms = ms_of(plateau_ms_per_mib, 256 * KiB); /* what the cluster serves now, following the size sent */
 	while (now < end) {
 		int cls;
 		unsigned cap;
@@ -222,9 +228,9 @@ static void test_waits_for_the_cluster_to_follow_a_change(void)
 		ms += (ms_of(plateau_ms_per_mib, piece) - ms) * (1 - exp(-(double)ns / lag_ns));
 		sfs_tuner_done(&t, false, cls, MiB, ns, now);
 	}
-	printf("lagging cluster: %u KiB pieces after %llu switches\n", sfs_tuner_current(&t, false) >> 10,
+	printf("lagging cluster: %u KiB pieces (0: whole) after %llu switches\n", sfs_tuner_current(&t, false) >> 10,
 	       (unsigned long long)sfs_tuner_switches(&t));
-	CHECK(sfs_tuner_current(&t, false) == 256 * KiB);
+	CHECK(sfs_tuner_current(&t, false) == 0);
 	sfs_tuner_destroy(&t);
 }
 
@@ -303,8 +309,9 @@ static void test_fixed_sizes_and_small_requests(void)
 	CHECK(sfs_tuner_current(&t, false) == 256 * KiB && sfs_tuner_current_cap(&t, false) == 0);
 	sfs_tuner_destroy(&t);
 	sfs_tuner_init(&t, -1);
-	CHECK(sfs_tuner_piece(&t, false, 4096, &cls, &cap) == 0 && cls == -1 && cap == 0); /* not measured */
-	CHECK(sfs_tuner_piece(&t, false, SFS_TUNE_MIN_LEN, &cls, &cap) == 0 && cls >= 0 && cap == 0);
+	/* small requests get the current size, unmeasured; large ones are measured */
+	CHECK(sfs_tuner_piece(&t, false, 4096, &cls, &cap) == 256 * KiB && cls == -1 && cap == 0);
+	CHECK(sfs_tuner_piece(&t, false, SFS_TUNE_MIN_LEN, &cls, &cap) == 256 * KiB && cls >= 0 && cap == 0);
 	sfs_tuner_done(&t, false, 99, MiB, 1, 2000000000ull); /* a bad class is ignored */
 	sfs_tuner_done(&t, false, -1, MiB, 1, 2000000000ull);
 	sfs_tuner_destroy(&t);
@@ -379,7 +386,7 @@ int main(void)
 {
 	test_settles_on_small_pieces_where_the_cluster_is_parallel();
 	test_steps_of_the_load_do_not_move_it();
-	test_keeps_whole_requests_where_pieces_cost();
+	test_climbs_to_whole_requests_where_pieces_cost();
 	test_bounds_what_is_in_flight_where_crowds_slow_the_cluster();
 	test_finds_a_best_size_past_a_plateau();
 	test_waits_for_the_cluster_to_follow_a_change();
