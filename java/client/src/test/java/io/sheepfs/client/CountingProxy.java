@@ -186,14 +186,19 @@ public final class CountingProxy implements Closeable {
         t.start();
     }
 
-    /** Reads the rest of a gated answer and keeps it for {@link #release}. */
-    private void hold(DataInputStream in, OutputStream out, byte[] h, long len) throws IOException {
+    /** The whole answer whose header is h: the header and its len bytes of data, read now. */
+    private static byte[] readAnswer(DataInputStream in, byte[] h, long len) throws IOException {
         if (len > (64 << 20)) {
             throw new IOException("answer too long for the proxy: " + len);
         }
         byte[] answer = Arrays.copyOf(h, 48 + (int) len);
         in.readFully(answer, 48, (int) len);
-        Runnable send = () -> {
+        return answer;
+    }
+
+    /** Sends a whole answer to the client later, between two others. */
+    private static Runnable sender(OutputStream out, byte[] answer) {
+        return () -> {
             try {
                 synchronized (out) {
                     out.write(answer);
@@ -203,6 +208,11 @@ public final class CountingProxy implements Closeable {
                 // the client went away: nothing to answer
             }
         };
+    }
+
+    /** Reads the rest of a gated answer and keeps it for {@link #release}. */
+    private void hold(DataInputStream in, OutputStream out, byte[] h, long len) throws IOException {
+        Runnable send = sender(out, readAnswer(in, h, len));
         synchronized (held) {
             if (gate != null) {
                 held.add(send);
@@ -215,21 +225,7 @@ public final class CountingProxy implements Closeable {
     /** Reads the rest of an answer and sends it once its request's bytes have been "served". */
     private void holdBack(DataInputStream in, OutputStream out, byte[] h, long len, long requestBytes)
             throws IOException {
-        if (len > (64 << 20)) {
-            throw new IOException("answer too long for the proxy: " + len);
-        }
-        byte[] answer = Arrays.copyOf(h, 48 + (int) len);
-        in.readFully(answer, 48, (int) len);
-        later.schedule(() -> {
-            try {
-                synchronized (out) {
-                    out.write(answer);
-                    out.flush();
-                }
-            } catch (IOException e) {
-                // the client went away: nothing to answer
-            }
-        }, nanosPerByte * requestBytes, TimeUnit.NANOSECONDS);
+        later.schedule(sender(out, readAnswer(in, h, len)), nanosPerByte * requestBytes, TimeUnit.NANOSECONDS);
     }
 
     @Override

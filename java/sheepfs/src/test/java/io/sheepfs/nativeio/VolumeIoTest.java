@@ -26,6 +26,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -525,23 +526,17 @@ class VolumeIoTest {
                 return null;
             });
             long end = System.nanoTime() + 10_000_000_000L;
-            while (proxy.gatedRequests() == 0 && System.nanoTime() < end) {
-                Thread.sleep(5);
-            }
+            awaitUntil(() -> proxy.gatedRequests() > 0, end);
             assertEquals(1, proxy.gatedRequests(), "the index write went out");
             // the three other pieces go out while the index write's answer is held
-            while (proxy.requests() < base + 7 && System.nanoTime() < end) {
-                Thread.sleep(5);
-            }
+            awaitUntil(() -> proxy.requests() >= base + 7, end);
             assertEquals(7, proxy.requests() - base, "requests sent while the index write is held");
             // a later write into the object: sent at once, done only with the index write
             Future<?> b = ex.submit(() -> {
                 write(vol("ix"), 6L * MiB, later);
                 return null;
             });
-            while (proxy.requests() < base + 8 && System.nanoTime() < end) {
-                Thread.sleep(5);
-            }
+            awaitUntil(() -> proxy.requests() >= base + 8, end);
             Thread.sleep(300);
             assertFalse(a.isDone(), "the first write ended before its index write");
             assertFalse(b.isDone(), "a write into the new object ended before its index write");
@@ -555,6 +550,13 @@ class VolumeIoTest {
             assertArrayEquals(later, sheep.readObject(ObjectId.data(vid, 1), 2 * MiB, 4096));
         } finally {
             ex.shutdownNow();
+        }
+    }
+
+    /** Polls until done says so or the clock passes end (nanoTime); the caller asserts after. */
+    static void awaitUntil(BooleanSupplier done, long end) throws InterruptedException {
+        while (!done.getAsBoolean() && System.nanoTime() < end) {
+            Thread.sleep(5);
         }
     }
 
