@@ -564,6 +564,13 @@ static void hyper_begin(struct sfs_seg *s)
 {
 	struct sfs_vol *v = s->r->vol;
 	struct sd_btree_io bio = { .arg = v, .get = node_get, .create = node_create };
+	/* Once the B-tree in memory names the object, writes into it take the lock-free path: from
+	 * then until the B-tree writes are done they are held (see hold_until_indexed), so this is
+	 * counted before the change is made. */
+	pthread_mutex_lock(&v->mu);
+	s->indexing = true;
+	atomic_fetch_add(&v->indexing, 1);
+	pthread_mutex_unlock(&v->mu);
 	pthread_rwlock_wrlock(&v->hrw);
 	int e = sd_inode_set_vid(v->inode, SD_INODE_INDEX_END, s->idx, s->vid, &bio, &s->upd);
 	pthread_rwlock_unlock(&v->hrw);
@@ -572,7 +579,7 @@ static void hyper_begin(struct sfs_seg *s)
 			sd_err_str(e));
 		s->upd.nr = 0;
 		s->hstep = 0;
-		alloc_release(s);
+		alloc_end(s, EIO);
 		seg_done(s, e == SD_ERR_FULL ? ENOSPC : EIO);
 		hyper_next(v);
 		return;
@@ -595,7 +602,14 @@ static void hyper_begin(struct sfs_seg *s)
 		hyper_next(v);
 		return;
 	}
+	/* As for flat volumes: the writes waiting for the object go beside the B-tree writes. Taken
+	 * before the first goes out: the last one's answer ends s. */
+	pthread_mutex_lock(&v->mu);
+	struct sfs_seg *w = s->waiters;
+	s->waiters = s->waiters_tail = NULL;
+	pthread_mutex_unlock(&v->mu);
 	hyper_send_step(s);
+	restart_all(w);
 }
 
 static void hyper_next(struct sfs_vol *v)
@@ -866,7 +880,7 @@ static void io_done(struct sfs_io *io)
 	case S_HYPER:
 		if (res != SD_RES_SUCCESS) {
 			vlog(v, s, "index update", res, 0);
-			alloc_release(s);
+			alloc_end(s, EIO);
 			seg_done(s, EIO);
 			hyper_next(v);
 			return;

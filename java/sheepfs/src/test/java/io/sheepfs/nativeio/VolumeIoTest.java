@@ -553,6 +553,60 @@ class VolumeIoTest {
         }
     }
 
+    /**
+     * The same for a hyper volume, whose index is a B-tree: the in-memory tree names the new object
+     * before the B-tree writes are sent, and from then on writes into the object are held until
+     * those writes are done; the other pieces of the first write go beside them.
+     */
+    @Test
+    void hyperVolumeWritesIntoANewObjectEndAfterItsBTreeWrites() throws Exception {
+        tearDown();
+        sheep = new SheepFixture(Files.createTempDirectory(tmp, "store"), false);
+        ExecutorService ex = Executors.newFixedThreadPool(2);
+        try (CountingProxy proxy = new CountingProxy(sheep.sheep.address())) {
+            tree = new TestTree("");
+            mnt = Files.createTempDirectory(tmp, "mnt");
+            FuseSession.Options d = FuseSession.Options.defaults();
+            session = FuseSession.mount(mnt, tree, "127.0.0.1:" + proxy.address().getPort(),
+                    d.withConnections(d.connections(), 256 << 10));
+            session.start();
+            sheep.create("hx", 64L * MiB, 22, true);
+            assertTrue(attach("hx").hyper());
+            proxy.holdAnswers(h -> (h[1] & 0xff) == Opcode.WRITE_OBJ && (Le.u64(h, 16) & ObjectId.INODE_BIT) != 0);
+            byte[] first = random(43, MiB), later = random(44, 4096);
+            // object 1, in 4 pieces: one probes the name, creates and writes the B-tree root in the
+            // inode; three wait for the object and write: 6 requests
+            int base = proxy.requests();
+            Future<?> a = ex.submit(() -> {
+                write(vol("hx"), 4L * MiB, first);
+                return null;
+            });
+            long end = System.nanoTime() + 10_000_000_000L;
+            awaitUntil(() -> proxy.gatedRequests() > 0, end);
+            assertEquals(1, proxy.gatedRequests(), "the B-tree write went out");
+            awaitUntil(() -> proxy.requests() >= base + 6, end);
+            assertEquals(6, proxy.requests() - base, "requests sent while the B-tree write is held");
+            Future<?> b = ex.submit(() -> {
+                write(vol("hx"), 6L * MiB, later);
+                return null;
+            });
+            awaitUntil(() -> proxy.requests() >= base + 7, end);
+            Thread.sleep(300);
+            assertFalse(a.isDone(), "the first write ended before its B-tree write");
+            assertFalse(b.isDone(), "a write into the new object ended before the B-tree write");
+            proxy.release();
+            a.get(10, TimeUnit.SECONDS);
+            b.get(10, TimeUnit.SECONDS);
+            assertEquals(1, session.stats().creates());
+            assertEquals(0, session.stats().errors());
+            reattach("hx"); // the B-tree as sheep has it
+            assertArrayEquals(first, read(vol("hx"), 4L * MiB, MiB));
+            assertArrayEquals(later, read(vol("hx"), 6L * MiB, 4096));
+        } finally {
+            ex.shutdownNow();
+        }
+    }
+
     /** Polls until done says so or the clock passes end (nanoTime); the caller asserts after. */
     static void awaitUntil(BooleanSupplier done, long end) throws InterruptedException {
         while (!done.getAsBoolean() && System.nanoTime() < end) {
