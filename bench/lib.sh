@@ -109,6 +109,9 @@ cpu_ticks() { # pid -> utime+stime (fields 14, 15; counted after the ')' that en
     sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'
   else echo 0; fi
 }
+machine_ticks() { # CPU time the whole machine spent busy (user, nice, system, irq, softirq; not steal)
+  awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8; exit}' /proc/stat
+}
 status_kib() { # pid field (VmRSS, VmHWM, Threads, ...) -> its value from /proc/PID/status
   awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/status" 2>/dev/null
 }
