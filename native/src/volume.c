@@ -33,6 +33,7 @@ struct sfs_seg {
 	uint8_t name_le[4];      /* probe: the first bytes of the inode's name */
 	atomic_int probes_left;  /* probe: answers still to come (entry and name go out together) */
 	uint32_t cow;            /* probe: the entry our index had, the object to copy from */
+	uint32_t before;         /* flat: the entry our new object replaced in the in-memory index */
 	unsigned hstep;          /* hyper: next write of upd */
 	struct sfs_seg *wnext;   /* link in an allocation's or the reload's wait list */
 	struct sfs_seg *anext;   /* link in v->allocs (this segment allocates its object) */
@@ -85,6 +86,7 @@ struct sfs_vol {
 	atomic_bool reloading;
 	struct sfs_seg *rl_head, *rl_tail;
 	bool hbusy;
+	bool resync;              /* the reload under way follows a failed B-tree write, not READONLY */
 	struct sfs_seg *hq_head, *hq_tail;
 	atomic_ullong allocated;
 	atomic_int indexing;      /* allocations with their index write on the wire (see on_created) */
@@ -468,6 +470,21 @@ static void alloc_end(struct sfs_seg *s, int held_err)
 	}
 }
 
+/* The index write that names s's new object failed: sheep's inode does not name the object, so
+ * ours must not either (the next write there allocates again; one that found the entry would be
+ * acknowledged into an object no inode names, and lost at the next attach). Then as alloc_end. */
+static void index_failed(struct sfs_seg *s)
+{
+	struct sfs_vol *v = s->r->vol;
+	if (!v->hyper) {
+		uint32_t mine = s->vid;
+		/* unless a reload replaced the index meanwhile (it read sheep's entries then) */
+		if (atomic_compare_exchange_strong(&v->index[s->idx], &mine, s->before) && s->before == 0)
+			atomic_fetch_sub(&v->allocated, 1);
+	}
+	alloc_end(s, EIO);
+}
+
 static void alloc_release(struct sfs_seg *s)
 {
 	alloc_end(s, 0);
@@ -495,6 +512,7 @@ static bool hold_until_indexed(struct sfs_seg *s)
 }
 
 static void *reload_thread(void *arg);
+static void reload_start(struct sfs_vol *v);
 
 /* READONLY: our working VDI became a snapshot. Reload the inode by name, then start again. */
 static void seg_readonly(struct sfs_seg *s)
@@ -517,31 +535,56 @@ static void seg_readonly(struct sfs_seg *s)
 	if (start)
 		atomic_store(&v->reloading, true);
 	pthread_mutex_unlock(&v->mu);
+	if (start)
+		reload_start(v);
+}
+
+/* Hyper volumes: a B-tree write failed, so what sheep's inode says is unknown, and our tree
+ * names the new object already (sd_inode_set_vid ran before the writes went out). A write there
+ * would be acknowledged into an object sheep's tree may not name: reload the inode from sheep,
+ * as after READONLY; writes wait for the reload. */
+static void hyper_failed(struct sfs_seg *s)
+{
+	struct sfs_vol *v = s->r->vol;
+	pthread_mutex_lock(&v->mu);
+	bool start = !atomic_load(&v->reloading);
 	if (start) {
-		pthread_t t;
-		pthread_attr_t a;
-		sfs_vol_get(v);
-		pthread_attr_init(&a);
-		pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-		atomic_fetch_add(&v->st->reload_threads, 1);
-		if (pthread_create(&t, &a, reload_thread, v) != 0) {
-			/* not here instead: this may be a pool I/O thread, and the reload waits for it */
-			fprintf(stderr, "sheepfs: vdi %s: no thread for the inode reload\n", v->name);
-			pthread_mutex_lock(&v->mu);
-			struct sfs_seg *w = v->rl_head;
-			v->rl_head = v->rl_tail = NULL;
-			atomic_store(&v->reloading, false);
-			pthread_mutex_unlock(&v->mu);
-			for (struct sfs_seg *next; w; w = next) {
-				next = w->wnext;
-				w->wnext = NULL;
-				seg_done(w, EIO);
-			}
-			atomic_fetch_sub(&v->st->reload_threads, 1);
-			sfs_vol_put(v);
-		}
-		pthread_attr_destroy(&a);
+		atomic_store(&v->reloading, true);
+		v->resync = true;
 	}
+	pthread_mutex_unlock(&v->mu);
+	if (start)
+		reload_start(v);
+	alloc_end(s, EIO);
+}
+
+/* Starts the reload thread; v->reloading is set, and writes that need the new index wait in
+ * v->rl_head. Without a thread they fail (EIO). */
+static void reload_start(struct sfs_vol *v)
+{
+	pthread_t t;
+	pthread_attr_t a;
+	sfs_vol_get(v);
+	pthread_attr_init(&a);
+	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	atomic_fetch_add(&v->st->reload_threads, 1);
+	if (pthread_create(&t, &a, reload_thread, v) != 0) {
+		/* not here instead: this may be a pool I/O thread, and the reload waits for it */
+		fprintf(stderr, "sheepfs: vdi %s: no thread for the inode reload\n", v->name);
+		pthread_mutex_lock(&v->mu);
+		struct sfs_seg *w = v->rl_head;
+		v->rl_head = v->rl_tail = NULL;
+		atomic_store(&v->reloading, false);
+		pthread_mutex_unlock(&v->mu);
+		for (struct sfs_seg *next; w; w = next) {
+			next = w->wnext;
+			w->wnext = NULL;
+			seg_done(w, EIO);
+		}
+		atomic_fetch_sub(&v->st->reload_threads, 1);
+		sfs_vol_put(v);
+	}
+	pthread_attr_destroy(&a);
 }
 
 static void hyper_next(struct sfs_vol *v);
@@ -793,9 +836,11 @@ static void on_created(struct sfs_seg *s)
 	 * in pieces costs one round trip less), and any that finish before it are held (see
 	 * hold_until_indexed). Taken before the index write goes out: its answer ends s. */
 	pthread_mutex_lock(&v->mu);
-	uint32_t prev = atomic_exchange(&v->index[s->idx], s->vid);
+	/* indexing first: a writer that sees the new entry then sees the count (see hold_until_indexed) */
 	s->indexing = true;
 	atomic_fetch_add(&v->indexing, 1);
+	uint32_t prev = atomic_exchange(&v->index[s->idx], s->vid);
+	s->before = prev;
 	struct sfs_seg *w = s->waiters;
 	s->waiters = s->waiters_tail = NULL;
 	pthread_mutex_unlock(&v->mu);
@@ -821,10 +866,13 @@ static void io_done(struct sfs_io *io)
 	uint32_t res = io->result;
 	if (io->err) {
 		vlog(v, s, s->state == S_READ ? "read" : "write", 0, io->err);
-		if (s->state != S_READ && s->state != S_WRITE) {
-			alloc_end(s, EIO); /* an index write's held writes fail with it */
-			if (s->state == S_HYPER)
-				hyper_next(v);
+		if (s->state == S_INDEX) {
+			index_failed(s); /* its held writes fail with it */
+		} else if (s->state == S_HYPER) {
+			hyper_failed(s);
+			hyper_next(v);
+		} else if (s->state != S_READ && s->state != S_WRITE) {
+			alloc_end(s, EIO);
 		}
 		seg_done(s, EIO);
 		return;
@@ -867,9 +915,12 @@ static void io_done(struct sfs_io *io)
 		}
 		return;
 	case S_INDEX:
-		if (res != SD_RES_SUCCESS)
+		if (res != SD_RES_SUCCESS) {
 			vlog(v, s, "index update", res, 0);
-		alloc_end(s, res != SD_RES_SUCCESS ? EIO : 0);
+			index_failed(s);
+		} else {
+			alloc_end(s, 0);
+		}
 		seg_done(s, res != SD_RES_SUCCESS ? EIO : 0);
 		return;
 	case S_PROBE: /* answered through probe_answered */
@@ -880,7 +931,7 @@ static void io_done(struct sfs_io *io)
 	case S_HYPER:
 		if (res != SD_RES_SUCCESS) {
 			vlog(v, s, "index update", res, 0);
-			alloc_end(s, EIO);
+			hyper_failed(s);
 			seg_done(s, EIO);
 			hyper_next(v);
 			return;
@@ -951,17 +1002,22 @@ static void *reload_thread(void *arg)
 	pthread_mutex_lock(&v->mu);
 	while (v->hbusy)
 		pthread_cond_wait(&v->hidle, &v->mu);
+	bool resync = v->resync;
+	v->resync = false;
 	pthread_mutex_unlock(&v->mu);
 	int e = load_inode(v->pool, v->name, 0, &l);
 	if (e == 0 && !v->hyper && l.hdr.store_policy != SD_STORE_POLICY_NORMAL)
 		e = EIO;
 	if (e == 0 && !v->hyper)
 		e = merge_flat(v, &l, oldvid);
-	if (e == 0)
+	const char *why = resync ? "a failed index update" : "READONLY";
+	if (e == 0 && l.vid != oldvid)
 		fprintf(stderr, "sheepfs: vdi %s: %06x became read-only (snapshot?), now writing to %06x\n",
 			v->name, oldvid, l.vid);
+	else if (e == 0)
+		fprintf(stderr, "sheepfs: vdi %s: index reloaded from sheep after %s\n", v->name, why);
 	else
-		fprintf(stderr, "sheepfs: vdi %s: inode reload after READONLY failed: %s\n", v->name, strerror(e));
+		fprintf(stderr, "sheepfs: vdi %s: inode reload after %s failed: %s\n", v->name, why, strerror(e));
 	pthread_mutex_lock(&v->mu);
 	if (e == 0) {
 		if (v->hyper) {

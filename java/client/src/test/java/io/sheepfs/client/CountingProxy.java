@@ -28,7 +28,8 @@ import java.util.function.Predicate;
  * With a cost per byte it holds every answer back for that long per byte the request moved,
  * each request on its own: a cluster that serves requests in parallel but big ones slowly (as a
  * multi-node sheep 1.0 did), so that splitting a request pays. And it can hold the answers to
- * chosen requests until told (see {@link #holdAnswers}), letting every other answer pass.
+ * chosen requests until told (see {@link #holdAnswers}), letting every other answer pass, or
+ * refuse chosen requests itself, as a sheep that failed them (see {@link #refuse}).
  */
 public final class CountingProxy implements Closeable {
     private final ServerSocket server;
@@ -42,6 +43,9 @@ public final class CountingProxy implements Closeable {
     private volatile Predicate<byte[]> gate; // requests (their 48-byte header) whose answer waits
     private final List<Runnable> held = new ArrayList<>(); // guarded by itself
     private final AtomicInteger gated = new AtomicInteger();
+    private volatile Predicate<byte[]> refusing; // requests answered here with refuseResult
+    private volatile int refuseResult;
+    private final AtomicInteger refused = new AtomicInteger();
 
     public CountingProxy(InetSocketAddress target) throws IOException {
         this(target, 0);
@@ -82,6 +86,20 @@ public final class CountingProxy implements Closeable {
         gate = which;
     }
 
+    /**
+     * From now on (until called with null), the requests whose header matches never reach sheep:
+     * the proxy answers them with {@code result} (a Sheepdog result code) and no data.
+     */
+    public void refuse(Predicate<byte[]> which, int result) {
+        refuseResult = result;
+        refusing = which;
+    }
+
+    /** Requests refused so far. */
+    public int refusedRequests() {
+        return refused.get();
+    }
+
     /** Requests seen that matched the gate (their answers held or released). */
     public int gatedRequests() {
         return gated.get();
@@ -115,20 +133,20 @@ public final class CountingProxy implements Closeable {
                 sockets.add(upstream);
                 Map<Integer, Long> moved = new ConcurrentHashMap<>(); // request id -> its data length
                 Map<Integer, Boolean> gatedIds = new ConcurrentHashMap<>(); // requests whose answer waits
-                pump(client, upstream, true, moved, gatedIds);
-                pump(upstream, client, false, moved, gatedIds);
+                OutputStream toClient = client.getOutputStream(); // answers and refusals: one lock
+                pump(client, upstream.getOutputStream(), true, moved, gatedIds, toClient);
+                pump(upstream, toClient, false, moved, gatedIds, toClient);
             } catch (IOException e) {
                 return;
             }
         }
     }
 
-    private void pump(Socket from, Socket to, boolean requestsDirection, Map<Integer, Long> moved,
-                      Map<Integer, Boolean> gatedIds) {
+    private void pump(Socket from, OutputStream out, boolean requestsDirection, Map<Integer, Long> moved,
+                      Map<Integer, Boolean> gatedIds, OutputStream toClient) {
         Thread t = new Thread(() -> {
             try {
                 DataInputStream in = new DataInputStream(from.getInputStream());
-                OutputStream out = to.getOutputStream();
                 byte[] h = new byte[48];
                 byte[] buf = new byte[1 << 16];
                 while (true) {
@@ -145,6 +163,19 @@ public final class CountingProxy implements Closeable {
                         if (g != null && g.test(h)) {
                             gatedIds.put((int) Le.u32(h, 8), true);
                             gated.incrementAndGet();
+                        }
+                        Predicate<byte[]> r = refusing;
+                        if (r != null && r.test(h)) {
+                            in.skipNBytes(hasData ? len : 0);
+                            inFlight.decrementAndGet();
+                            refused.incrementAndGet();
+                            byte[] answer = new byte[48]; // version, opcode and id of the request
+                            answer[0] = h[0];
+                            answer[1] = h[1];
+                            System.arraycopy(h, 8, answer, 8, 4);
+                            Le.put32(answer, 16, refuseResult);
+                            sender(toClient, answer).run();
+                            continue;
                         }
                     } else {
                         inFlight.decrementAndGet();
@@ -176,7 +207,7 @@ public final class CountingProxy implements Closeable {
             } catch (IOException e) {
                 try {
                     from.close();
-                    to.close();
+                    out.close();
                 } catch (IOException ignored) {
                     // both ends are going away
                 }

@@ -32,6 +32,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Volume I/O through a real mount, served in C over TCP by the real embedded sheep. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -550,6 +552,48 @@ class VolumeIoTest {
             assertArrayEquals(later, sheep.readObject(ObjectId.data(vid, 1), 2 * MiB, 4096));
         } finally {
             ex.shutdownNow();
+        }
+    }
+
+    /**
+     * An index write that fails leaves the object unnamed in sheep's inode: the write that made it
+     * fails (EIO), and the next write there allocates the object again and names it, instead of
+     * being acknowledged into an object that the next attach would not find. A proxy refuses the
+     * index write with EIO, as a sheep that failed it. Flat volumes put their index entry back;
+     * hyper volumes, whose B-tree may be half written, reload the inode from sheep.
+     */
+    @ParameterizedTest(name = "hyper={0}")
+    @ValueSource(booleans = {false, true})
+    void aFailedIndexWriteLeavesTheObjectToBeAllocatedAgain(boolean hyper) throws Exception {
+        tearDown();
+        sheep = new SheepFixture(Files.createTempDirectory(tmp, "store"), false);
+        try (CountingProxy proxy = new CountingProxy(sheep.sheep.address())) {
+            tree = new TestTree("");
+            mnt = Files.createTempDirectory(tmp, "mnt");
+            session = FuseSession.mount(mnt, tree, "127.0.0.1:" + proxy.address().getPort(),
+                    FuseSession.Options.defaults());
+            session.start();
+            int vid = sheep.create("fx", 16L * MiB, 22, hyper);
+            assertEquals(hyper, attach("fx").hyper());
+            proxy.refuse(h -> (h[1] & 0xff) == Opcode.WRITE_OBJ && (Le.u64(h, 16) & ObjectId.INODE_BIT) != 0,
+                    io.sheepfs.protocol.Result.EIO);
+            byte[] lost = random(51, 4096), kept = random(52, 4096);
+            IOException e = assertThrows(IOException.class, () -> write(vol("fx"), 4L * MiB, lost));
+            assertTrue(String.valueOf(e.getMessage()).contains("Input/output error"), e.getMessage());
+            assertEquals(1, proxy.refusedRequests());
+            if (!hyper) {
+                assertEquals(0, sheep.indexEntry(vid, 1), "sheep's inode does not name the object");
+            }
+            proxy.refuse(null, 0);
+            write(vol("fx"), 4L * MiB + 8192, kept);
+            assertEquals(2, session.stats().creates(), "the object was allocated again");
+            assertEquals(hyper ? 1 : 0, session.stats().reloads(), "hyper: the inode reloaded from sheep");
+            if (!hyper) {
+                assertEquals(vid, sheep.indexEntry(vid, 1), "the inode names the object");
+            }
+            reattach("fx"); // the index as sheep has it
+            assertArrayEquals(kept, read(vol("fx"), 4L * MiB + 8192, 4096));
+            assertArrayEquals(new byte[4096], read(vol("fx"), 4L * MiB, 4096), "the failed write's bytes are gone");
         }
     }
 
