@@ -90,6 +90,11 @@ struct sfs_vol {
 	struct sfs_seg *hq_head, *hq_tail;
 	atomic_ullong allocated;
 	atomic_int indexing;      /* allocations with their index write on the wire (see on_created) */
+	/* the last objects whose index write failed, as (idx, vid), under mu: a write into one that
+	 * sheep acknowledges afterwards sits in an object no inode names (see write_end) */
+	struct { uint32_t idx, vid; } unnamed[8];
+	unsigned unnamed_next;
+	atomic_bool unnamed_any;
 	_Atomic uint32_t locked_vid; /* LOCK_VDI taken at attach (0 = none): released at detach */
 	atomic_ullong wgen;          /* bumped when a write or discard starts */
 	atomic_int writes_active;    /* writes and discards started and not completed */
@@ -470,12 +475,35 @@ static void alloc_end(struct sfs_seg *s, int held_err)
 	}
 }
 
+/* Remembers that s's object is not named by sheep's inode (before alloc_end lets go of s: a write
+ * that no longer finds s indexing then finds this). The oldest of 8 is forgotten. */
+static void unnamed_add(struct sfs_seg *s)
+{
+	struct sfs_vol *v = s->r->vol;
+	pthread_mutex_lock(&v->mu);
+	unsigned i = v->unnamed_next++ % (sizeof(v->unnamed) / sizeof(v->unnamed[0]));
+	v->unnamed[i].idx = s->idx;
+	v->unnamed[i].vid = s->vid;
+	atomic_store(&v->unnamed_any, true);
+	pthread_mutex_unlock(&v->mu);
+}
+
+/* s created its object anew (under v->mu): writes into it from now on are its own. */
+static void unnamed_forget(struct sfs_seg *s)
+{
+	struct sfs_vol *v = s->r->vol;
+	for (unsigned i = 0; i < sizeof(v->unnamed) / sizeof(v->unnamed[0]); i++)
+		if (v->unnamed[i].idx == s->idx && v->unnamed[i].vid == s->vid)
+			v->unnamed[i].vid = 0; /* no VDI has id 0 */
+}
+
 /* The index write that names s's new object failed: sheep's inode does not name the object, so
  * ours must not either (the next write there allocates again; one that found the entry would be
  * acknowledged into an object no inode names, and lost at the next attach). Then as alloc_end. */
 static void index_failed(struct sfs_seg *s)
 {
 	struct sfs_vol *v = s->r->vol;
+	unnamed_add(s);
 	if (!v->hyper) {
 		uint32_t mine = s->vid;
 		/* unless a reload replaced the index meanwhile (it read sheep's entries then) */
@@ -490,15 +518,20 @@ static void alloc_release(struct sfs_seg *s)
 	alloc_end(s, 0);
 }
 
-/* A write into an object that a create made and whose index write is still on the wire is done
- * only once that index write is: were sheepfs to stop between the two, the data would sit in an
- * object the inode does not name. Returns true when s was held (alloc_end completes it). */
-static bool hold_until_indexed(struct sfs_seg *s)
+/*
+ * How a write that sheep acknowledged ends. Into an object that a create made and whose index
+ * write is still on the wire, it is done only once that index write is (held: alloc_end completes
+ * it): were sheepfs to stop between the two, the data would sit in an object the inode does not
+ * name. Into an object whose index write failed, it fails (EIO): the next write there creates the
+ * object anew, without these bytes. Returns true when s was held or failed.
+ */
+static bool write_end(struct sfs_seg *s)
 {
 	struct sfs_vol *v = s->r->vol;
-	if (atomic_load(&v->indexing) == 0)
+	/* indexing first: index_failed records the object before it stops counting the allocation */
+	if (atomic_load(&v->indexing) == 0 && !atomic_load(&v->unnamed_any))
 		return false;
-	bool held = false;
+	bool held = false, unnamed = false;
 	pthread_mutex_lock(&v->mu);
 	for (struct sfs_seg *o = v->allocs; o; o = o->anext)
 		if (o->indexing && o->idx == s->idx && o->vid == s->vid) {
@@ -507,8 +540,14 @@ static bool hold_until_indexed(struct sfs_seg *s)
 			held = true;
 			break;
 		}
+	for (unsigned i = 0; !held && i < sizeof(v->unnamed) / sizeof(v->unnamed[0]) && i < v->unnamed_next; i++)
+		unnamed = unnamed || (v->unnamed[i].idx == s->idx && v->unnamed[i].vid == s->vid);
 	pthread_mutex_unlock(&v->mu);
-	return held;
+	if (unnamed) {
+		vlog(v, s, "write (into an object whose index update failed)", 0, EIO);
+		seg_done(s, EIO);
+	}
+	return held || unnamed;
 }
 
 static void *reload_thread(void *arg);
@@ -555,6 +594,7 @@ static void hyper_failed(struct sfs_seg *s)
 	pthread_mutex_unlock(&v->mu);
 	if (start)
 		reload_start(v);
+	unnamed_add(s);
 	alloc_end(s, EIO);
 }
 
@@ -608,11 +648,12 @@ static void hyper_begin(struct sfs_seg *s)
 	struct sfs_vol *v = s->r->vol;
 	struct sd_btree_io bio = { .arg = v, .get = node_get, .create = node_create };
 	/* Once the B-tree in memory names the object, writes into it take the lock-free path: from
-	 * then until the B-tree writes are done they are held (see hold_until_indexed), so this is
+	 * then until the B-tree writes are done they are held (see write_end), so this is
 	 * counted before the change is made. */
 	pthread_mutex_lock(&v->mu);
 	s->indexing = true;
 	atomic_fetch_add(&v->indexing, 1);
+	unnamed_forget(s);
 	pthread_mutex_unlock(&v->mu);
 	pthread_rwlock_wrlock(&v->hrw);
 	int e = sd_inode_set_vid(v->inode, SD_INODE_INDEX_END, s->idx, s->vid, &bio, &s->upd);
@@ -834,13 +875,14 @@ static void on_created(struct sfs_seg *s)
 	}
 	/* The object exists: the writes waiting for it go now, beside the index write (a first write
 	 * in pieces costs one round trip less), and any that finish before it are held (see
-	 * hold_until_indexed). Taken before the index write goes out: its answer ends s. */
+	 * write_end). Taken before the index write goes out: its answer ends s. */
 	pthread_mutex_lock(&v->mu);
-	/* indexing first: a writer that sees the new entry then sees the count (see hold_until_indexed) */
+	/* indexing first: a writer that sees the new entry then sees the count (see write_end) */
 	s->indexing = true;
 	atomic_fetch_add(&v->indexing, 1);
 	uint32_t prev = atomic_exchange(&v->index[s->idx], s->vid);
 	s->before = prev;
+	unnamed_forget(s);
 	struct sfs_seg *w = s->waiters;
 	s->waiters = s->waiters_tail = NULL;
 	pthread_mutex_unlock(&v->mu);
@@ -896,7 +938,7 @@ static void io_done(struct sfs_io *io)
 			vlog(v, s, "write", res, 0);
 			int e = sd_result_errno(res);
 			seg_done(s, e == ENOENT || e == 0 ? EIO : e);
-		} else if (!hold_until_indexed(s)) {
+		} else if (!write_end(s)) {
 			seg_done(s, 0);
 		}
 		return;

@@ -107,9 +107,14 @@ public final class CountingProxy implements Closeable {
 
     /** Sends the held answers and stops holding. */
     public void release() {
+        releaseAndHold(null);
+    }
+
+    /** Sends the held answers; from then on holds the answers that {@code next} matches (null: none). */
+    public void releaseAndHold(Predicate<byte[]> next) {
         List<Runnable> now;
         synchronized (held) {
-            gate = null;
+            gate = next;
             now = new ArrayList<>(held);
             held.clear();
         }

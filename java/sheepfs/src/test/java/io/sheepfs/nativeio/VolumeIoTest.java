@@ -22,6 +22,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -594,6 +595,65 @@ class VolumeIoTest {
             reattach("fx"); // the index as sheep has it
             assertArrayEquals(kept, read(vol("fx"), 4L * MiB + 8192, 4096));
             assertArrayEquals(new byte[4096], read(vol("fx"), 4L * MiB, 4096), "the failed write's bytes are gone");
+        }
+    }
+
+    /**
+     * A write that went out beside an index write which then fails, and that sheep acknowledges
+     * only afterwards, fails too (EIO): its bytes sit in an object no inode names, which the next
+     * write there creates anew without them. The proxy holds the create's answer until the second
+     * write waits for the object, refuses the index write, and holds the second write's answer
+     * until the index write has failed.
+     */
+    @Test
+    void aWriteBesideAFailedIndexWriteFailsToo() throws Exception {
+        tearDown();
+        sheep = new SheepFixture(Files.createTempDirectory(tmp, "store"), false);
+        ExecutorService ex = Executors.newFixedThreadPool(2);
+        try (CountingProxy proxy = new CountingProxy(sheep.sheep.address())) {
+            tree = new TestTree("");
+            mnt = Files.createTempDirectory(tmp, "mnt");
+            session = FuseSession.mount(mnt, tree, "127.0.0.1:" + proxy.address().getPort(),
+                    FuseSession.Options.defaults());
+            session.start();
+            int vid = sheep.create("ub", 16L * MiB, 22, false);
+            attach("ub");
+            long obj = ObjectId.data(vid, 1);
+            proxy.holdAnswers(h -> (h[1] & 0xff) == Opcode.CREATE_AND_WRITE_OBJ && Le.u64(h, 16) == obj);
+            byte[] first = random(53, 4096), beside = random(54, 4096), after = random(55, 4096);
+            Future<?> a = ex.submit(() -> {
+                write(vol("ub"), 4L * MiB, first);
+                return null;
+            });
+            long end = System.nanoTime() + 10_000_000_000L;
+            awaitUntil(() -> proxy.gatedRequests() > 0, end);
+            int sent = proxy.requests();
+            Future<?> b = ex.submit(() -> {
+                write(vol("ub"), 6L * MiB, beside);
+                return null;
+            });
+            Thread.sleep(200);
+            assertEquals(sent, proxy.requests(), "the second write waits for the object");
+            proxy.refuse(h -> (h[1] & 0xff) == Opcode.WRITE_OBJ && (Le.u64(h, 16) & ObjectId.INODE_BIT) != 0,
+                    io.sheepfs.protocol.Result.EIO);
+            proxy.releaseAndHold(h -> (h[1] & 0xff) == Opcode.WRITE_OBJ && Le.u64(h, 16) == obj);
+            ExecutionException ea = assertThrows(ExecutionException.class, () -> a.get(10, TimeUnit.SECONDS));
+            assertTrue(String.valueOf(ea.getCause().getMessage()).contains("Input/output error"), ea.toString());
+            assertEquals(1, proxy.refusedRequests());
+            awaitUntil(() -> proxy.gatedRequests() > 1, end);
+            assertFalse(b.isDone(), "the second write's answer is held");
+            proxy.release();
+            ExecutionException eb = assertThrows(ExecutionException.class, () -> b.get(10, TimeUnit.SECONDS));
+            assertTrue(String.valueOf(eb.getCause().getMessage()).contains("Input/output error"), eb.toString());
+            proxy.refuse(null, 0);
+            write(vol("ub"), 5L * MiB, after);
+            assertEquals(2, session.stats().creates(), "the object was created anew");
+            assertEquals(vid, sheep.indexEntry(vid, 1));
+            reattach("ub");
+            assertArrayEquals(after, read(vol("ub"), 5L * MiB, 4096));
+            assertArrayEquals(new byte[4096], read(vol("ub"), 6L * MiB, 4096), "the failed write's bytes are gone");
+        } finally {
+            ex.shutdownNow();
         }
     }
 
