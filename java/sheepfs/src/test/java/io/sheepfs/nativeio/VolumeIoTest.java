@@ -466,8 +466,7 @@ class VolumeIoTest {
     @Test
     void piecesOfOneRequestCreateEachObjectOnceAndCopyOnWriteOnce() throws Exception {
         tearDown(); // pieces of 128 KiB (--piece-size 128K): more pieces than objects
-        FuseSession.Options d = FuseSession.Options.defaults();
-        start(false, d.withConnections(d.connections(), 128 << 10));
+        start(false, piecesOf(128 << 10));
         int vid = sheep.create("pc", 32L * MiB, 22, false);
         attach("pc");
         // 6 MiB from 3 MiB: the last MiB of object 0, all of object 1, the first MiB of object 2: 48+ pieces
@@ -504,25 +503,22 @@ class VolumeIoTest {
      * the index write that names it in the inode, not after it; and no write into that object is
      * done before the index write is (acknowledged, it could otherwise sit in an object the inode
      * does not name, were sheepfs stopped in between). A proxy holds the index write's answer.
+     * The same for a hyper volume, whose index is a B-tree: the in-memory tree names the new
+     * object before the B-tree writes are sent, and from then on writes into the object are held
+     * until those writes are done.
      */
-    @Test
-    void writesIntoANewObjectGoBesideItsIndexWriteAndEndAfterIt() throws Exception {
-        tearDown();
-        sheep = new SheepFixture(Files.createTempDirectory(tmp, "store"), false);
+    @ParameterizedTest(name = "hyper={0}")
+    @ValueSource(booleans = {false, true})
+    void writesIntoANewObjectGoBesideItsIndexWriteAndEndAfterIt(boolean hyper) throws Exception {
         ExecutorService ex = Executors.newFixedThreadPool(2);
-        try (CountingProxy proxy = new CountingProxy(sheep.sheep.address())) {
-            tree = new TestTree("");
-            mnt = Files.createTempDirectory(tmp, "mnt");
-            FuseSession.Options d = FuseSession.Options.defaults();
-            session = FuseSession.mount(mnt, tree, "127.0.0.1:" + proxy.address().getPort(),
-                    d.withConnections(d.connections(), 256 << 10));
-            session.start();
-            int vid = sheep.create("ix", 16L * MiB, 22, false);
-            attach("ix");
-            proxy.holdAnswers(h -> (h[1] & 0xff) == Opcode.WRITE_OBJ && (Le.u64(h, 16) & ObjectId.INODE_BIT) != 0);
+        try (CountingProxy proxy = startBehindProxy(0, piecesOf(256 << 10))) {
+            int vid = sheep.create("ix", 64L * MiB, 22, hyper);
+            assertEquals(hyper, attach("ix").hyper());
+            proxy.holdAnswers(VolumeIoTest::inodeWrite);
             byte[] first = random(41, MiB), later = random(42, 4096);
-            // object 1, in 4 pieces: one probes (2 reads), creates and writes the index; three wait
-            // for the object and write: 7 requests
+            // object 1, in 4 pieces: one probes (flat: the entry and the name; hyper: the name),
+            // creates and writes the index; three wait for the object and write
+            int sent = hyper ? 6 : 7;
             int base = proxy.requests();
             Future<?> a = ex.submit(() -> {
                 write(vol("ix"), 4L * MiB, first);
@@ -532,14 +528,14 @@ class VolumeIoTest {
             awaitUntil(() -> proxy.gatedRequests() > 0, end);
             assertEquals(1, proxy.gatedRequests(), "the index write went out");
             // the three other pieces go out while the index write's answer is held
-            awaitUntil(() -> proxy.requests() >= base + 7, end);
-            assertEquals(7, proxy.requests() - base, "requests sent while the index write is held");
+            awaitUntil(() -> proxy.requests() >= base + sent, end);
+            assertEquals(sent, proxy.requests() - base, "requests sent while the index write is held");
             // a later write into the object: sent at once, done only with the index write
             Future<?> b = ex.submit(() -> {
                 write(vol("ix"), 6L * MiB, later);
                 return null;
             });
-            awaitUntil(() -> proxy.requests() >= base + 8, end);
+            awaitUntil(() -> proxy.requests() >= base + sent + 1, end);
             Thread.sleep(300);
             assertFalse(a.isDone(), "the first write ended before its index write");
             assertFalse(b.isDone(), "a write into the new object ended before its index write");
@@ -548,9 +544,12 @@ class VolumeIoTest {
             b.get(10, TimeUnit.SECONDS);
             assertEquals(1, session.stats().creates());
             assertEquals(0, session.stats().errors());
-            assertEquals(vid, sheep.indexEntry(vid, 1), "the inode names the object");
-            assertArrayEquals(first, sheep.readObject(ObjectId.data(vid, 1), 0, MiB));
-            assertArrayEquals(later, sheep.readObject(ObjectId.data(vid, 1), 2 * MiB, 4096));
+            if (!hyper) {
+                assertEquals(vid, sheep.indexEntry(vid, 1), "the inode names the object");
+            }
+            reattach("ix"); // the index as sheep has it
+            assertArrayEquals(first, read(vol("ix"), 4L * MiB, MiB));
+            assertArrayEquals(later, read(vol("ix"), 6L * MiB, 4096));
         } finally {
             ex.shutdownNow();
         }
@@ -566,17 +565,10 @@ class VolumeIoTest {
     @ParameterizedTest(name = "hyper={0}")
     @ValueSource(booleans = {false, true})
     void aFailedIndexWriteLeavesTheObjectToBeAllocatedAgain(boolean hyper) throws Exception {
-        tearDown();
-        sheep = new SheepFixture(Files.createTempDirectory(tmp, "store"), false);
-        try (CountingProxy proxy = new CountingProxy(sheep.sheep.address())) {
-            tree = new TestTree("");
-            mnt = Files.createTempDirectory(tmp, "mnt");
-            session = FuseSession.mount(mnt, tree, "127.0.0.1:" + proxy.address().getPort(),
-                    FuseSession.Options.defaults());
-            session.start();
+        try (CountingProxy proxy = startBehindProxy(0, FuseSession.Options.defaults())) {
             int vid = sheep.create("fx", 16L * MiB, 22, hyper);
             assertEquals(hyper, attach("fx").hyper());
-            proxy.refuse(h -> (h[1] & 0xff) == Opcode.WRITE_OBJ && (Le.u64(h, 16) & ObjectId.INODE_BIT) != 0,
+            proxy.refuse(VolumeIoTest::inodeWrite,
                     io.sheepfs.protocol.Result.EIO);
             byte[] lost = random(51, 4096), kept = random(52, 4096);
             IOException e = assertThrows(IOException.class, () -> write(vol("fx"), 4L * MiB, lost));
@@ -608,15 +600,8 @@ class VolumeIoTest {
     @ParameterizedTest(name = "hyper={0}")
     @ValueSource(booleans = {false, true})
     void aWriteBesideAFailedIndexWriteFailsToo(boolean hyper) throws Exception {
-        tearDown();
-        sheep = new SheepFixture(Files.createTempDirectory(tmp, "store"), false);
         ExecutorService ex = Executors.newFixedThreadPool(2);
-        try (CountingProxy proxy = new CountingProxy(sheep.sheep.address())) {
-            tree = new TestTree("");
-            mnt = Files.createTempDirectory(tmp, "mnt");
-            session = FuseSession.mount(mnt, tree, "127.0.0.1:" + proxy.address().getPort(),
-                    FuseSession.Options.defaults());
-            session.start();
+        try (CountingProxy proxy = startBehindProxy(0, FuseSession.Options.defaults())) {
             int vid = sheep.create("ub", 16L * MiB, 22, hyper);
             assertEquals(hyper, attach("ub").hyper());
             long obj = ObjectId.data(vid, 1);
@@ -635,7 +620,7 @@ class VolumeIoTest {
             });
             Thread.sleep(200);
             assertEquals(sent, proxy.requests(), "the second write waits for the object");
-            proxy.refuse(h -> (h[1] & 0xff) == Opcode.WRITE_OBJ && (Le.u64(h, 16) & ObjectId.INODE_BIT) != 0,
+            proxy.refuse(VolumeIoTest::inodeWrite,
                     io.sheepfs.protocol.Result.EIO);
             proxy.releaseAndHold(h -> (h[1] & 0xff) == Opcode.WRITE_OBJ && Le.u64(h, 16) == obj);
             ExecutionException ea = assertThrows(ExecutionException.class, () -> a.get(10, TimeUnit.SECONDS));
@@ -660,58 +645,28 @@ class VolumeIoTest {
         }
     }
 
-    /**
-     * The same for a hyper volume, whose index is a B-tree: the in-memory tree names the new object
-     * before the B-tree writes are sent, and from then on writes into the object are held until
-     * those writes are done; the other pieces of the first write go beside them.
-     */
-    @Test
-    void hyperVolumeWritesIntoANewObjectEndAfterItsBTreeWrites() throws Exception {
+    /** Starts again, mounted through a proxy (closed by the caller) in front of a new embedded sheep;
+     * {@code nanosPerByte}: see {@link CountingProxy}. */
+    CountingProxy startBehindProxy(long nanosPerByte, FuseSession.Options options) throws IOException {
         tearDown();
         sheep = new SheepFixture(Files.createTempDirectory(tmp, "store"), false);
-        ExecutorService ex = Executors.newFixedThreadPool(2);
-        try (CountingProxy proxy = new CountingProxy(sheep.sheep.address())) {
-            tree = new TestTree("");
-            mnt = Files.createTempDirectory(tmp, "mnt");
-            FuseSession.Options d = FuseSession.Options.defaults();
-            session = FuseSession.mount(mnt, tree, "127.0.0.1:" + proxy.address().getPort(),
-                    d.withConnections(d.connections(), 256 << 10));
-            session.start();
-            sheep.create("hx", 64L * MiB, 22, true);
-            assertTrue(attach("hx").hyper());
-            proxy.holdAnswers(h -> (h[1] & 0xff) == Opcode.WRITE_OBJ && (Le.u64(h, 16) & ObjectId.INODE_BIT) != 0);
-            byte[] first = random(43, MiB), later = random(44, 4096);
-            // object 1, in 4 pieces: one probes the name, creates and writes the B-tree root in the
-            // inode; three wait for the object and write: 6 requests
-            int base = proxy.requests();
-            Future<?> a = ex.submit(() -> {
-                write(vol("hx"), 4L * MiB, first);
-                return null;
-            });
-            long end = System.nanoTime() + 10_000_000_000L;
-            awaitUntil(() -> proxy.gatedRequests() > 0, end);
-            assertEquals(1, proxy.gatedRequests(), "the B-tree write went out");
-            awaitUntil(() -> proxy.requests() >= base + 6, end);
-            assertEquals(6, proxy.requests() - base, "requests sent while the B-tree write is held");
-            Future<?> b = ex.submit(() -> {
-                write(vol("hx"), 6L * MiB, later);
-                return null;
-            });
-            awaitUntil(() -> proxy.requests() >= base + 7, end);
-            Thread.sleep(300);
-            assertFalse(a.isDone(), "the first write ended before its B-tree write");
-            assertFalse(b.isDone(), "a write into the new object ended before the B-tree write");
-            proxy.release();
-            a.get(10, TimeUnit.SECONDS);
-            b.get(10, TimeUnit.SECONDS);
-            assertEquals(1, session.stats().creates());
-            assertEquals(0, session.stats().errors());
-            reattach("hx"); // the B-tree as sheep has it
-            assertArrayEquals(first, read(vol("hx"), 4L * MiB, MiB));
-            assertArrayEquals(later, read(vol("hx"), 6L * MiB, 4096));
-        } finally {
-            ex.shutdownNow();
-        }
+        CountingProxy proxy = new CountingProxy(sheep.sheep.address(), nanosPerByte);
+        tree = new TestTree("");
+        mnt = Files.createTempDirectory(tmp, "mnt");
+        session = FuseSession.mount(mnt, tree, "127.0.0.1:" + proxy.address().getPort(), options);
+        session.start();
+        return proxy;
+    }
+
+    /** The default options with volume requests split into pieces of {@code piece} bytes. */
+    static FuseSession.Options piecesOf(int piece) {
+        FuseSession.Options d = FuseSession.Options.defaults();
+        return d.withConnections(d.connections(), piece);
+    }
+
+    /** A request (its header) that writes into an inode object: an index entry, or a B-tree's. */
+    static boolean inodeWrite(byte[] h) {
+        return (h[1] & 0xff) == Opcode.WRITE_OBJ && (Le.u64(h, 16) & ObjectId.INODE_BIT) != 0;
     }
 
     /** Polls until done says so or the clock passes end (nanoTime); the caller asserts after. */
@@ -727,14 +682,7 @@ class VolumeIoTest {
      * 128 KiB, and the bytes stay right. */
     @Test
     void aClusterFasterWithSmallerRequestsGetsThem() throws Exception {
-        tearDown();
-        sheep = new SheepFixture(Files.createTempDirectory(tmp, "store"), false);
-        try (CountingProxy slow = new CountingProxy(sheep.sheep.address(), 20)) {
-            tree = new TestTree("");
-            mnt = Files.createTempDirectory(tmp, "mnt");
-            session = FuseSession.mount(mnt, tree, "127.0.0.1:" + slow.address().getPort(),
-                    FuseSession.Options.defaults());
-            session.start();
+        try (CountingProxy slow = startBehindProxy(20, FuseSession.Options.defaults())) {
             sheep.create("tune", 64L * MiB, 22, false);
             attach("tune");
             assertEquals(256 << 10, session.stats().pieceWrite(), "256 KiB pieces until measured otherwise");
