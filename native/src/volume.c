@@ -17,6 +17,7 @@
 #include "sd_proto.h"
 
 #define MAX_RETRIES 8 /* READONLY restarts of one segment before it gives up with EROFS */
+#define UNNAMED 8     /* objects whose index write failed, remembered per volume (the latest) */
 
 /* S_PROBE / S_PROBE_NAME: before creating an object, ask sheep whether another client
  * allocated it (or deleted the VDI) since our copy of the index was read. */
@@ -92,7 +93,7 @@ struct sfs_vol {
 	atomic_int indexing;      /* allocations with their index write on the wire (see on_created) */
 	/* the last objects whose index write failed, as (idx, vid), under mu: a write into one that
 	 * sheep acknowledges afterwards sits in an object no inode names (see write_end) */
-	struct { uint32_t idx, vid; } unnamed[8];
+	struct { uint32_t idx, vid; } unnamed[UNNAMED];
 	unsigned unnamed_next;
 	atomic_bool unnamed_any;
 	_Atomic uint32_t locked_vid; /* LOCK_VDI taken at attach (0 = none): released at detach */
@@ -475,41 +476,66 @@ static void alloc_end(struct sfs_seg *s, int held_err)
 	}
 }
 
-/* Remembers that s's object is not named by sheep's inode (before alloc_end lets go of s: a write
- * that no longer finds s indexing then finds this). The oldest of 8 is forgotten. */
-static void unnamed_add(struct sfs_seg *s)
+/* Under v->mu: the slot recording s's object as one whose index write failed, or -1. */
+static int unnamed_slot(struct sfs_vol *v, const struct sfs_seg *s)
 {
-	struct sfs_vol *v = s->r->vol;
-	pthread_mutex_lock(&v->mu);
-	unsigned i = v->unnamed_next++ % (sizeof(v->unnamed) / sizeof(v->unnamed[0]));
-	v->unnamed[i].idx = s->idx;
-	v->unnamed[i].vid = s->vid;
-	atomic_store(&v->unnamed_any, true);
-	pthread_mutex_unlock(&v->mu);
+	for (int i = 0; i < UNNAMED; i++)
+		if (v->unnamed[i].idx == s->idx && v->unnamed[i].vid == s->vid)
+			return i;
+	return -1;
 }
 
 /* s created its object anew (under v->mu): writes into it from now on are its own. */
 static void unnamed_forget(struct sfs_seg *s)
 {
 	struct sfs_vol *v = s->r->vol;
-	for (unsigned i = 0; i < sizeof(v->unnamed) / sizeof(v->unnamed[0]); i++)
-		if (v->unnamed[i].idx == s->idx && v->unnamed[i].vid == s->vid)
-			v->unnamed[i].vid = 0; /* no VDI has id 0 */
+	for (int i; (i = unnamed_slot(v, s)) >= 0;)
+		v->unnamed[i].vid = 0; /* no VDI has id 0 */
 }
 
-/* The index write that names s's new object failed: sheep's inode does not name the object, so
- * ours must not either (the next write there allocates again; one that found the entry would be
- * acknowledged into an object no inode names, and lost at the next attach). Then as alloc_end. */
+static void reload_start(struct sfs_vol *v);
+
+/* Under v->mu: marks a reload as under way; true when the caller is to start it (reload_start,
+ * after unlocking), false when one is running already (it will serve the caller too). */
+static bool reload_claim(struct sfs_vol *v)
+{
+	if (atomic_load(&v->reloading))
+		return false;
+	atomic_store(&v->reloading, true);
+	return true;
+}
+
+/*
+ * The index write that names s's new object failed: sheep's inode may not name the object, so
+ * ours must not either (a write that found the entry would be acknowledged into an object no
+ * inode names, and lost at the next attach). The object is recorded (see write_end) before
+ * alloc_end lets go of s. A flat entry goes back to what it was, so the next write there
+ * allocates again. A hyper volume's B-tree may be half written and its tree in memory names the
+ * object already (sd_inode_set_vid ran before the writes went out): the inode is reloaded from
+ * sheep, as after READONLY, and writes wait for that.
+ */
 static void index_failed(struct sfs_seg *s)
 {
 	struct sfs_vol *v = s->r->vol;
-	unnamed_add(s);
-	if (!v->hyper) {
+	bool reload = false;
+	pthread_mutex_lock(&v->mu);
+	unsigned i = v->unnamed_next++ % UNNAMED; /* the oldest is forgotten */
+	v->unnamed[i].idx = s->idx;
+	v->unnamed[i].vid = s->vid;
+	atomic_store(&v->unnamed_any, true);
+	if (v->hyper) {
+		reload = reload_claim(v);
+		if (reload)
+			v->resync = true;
+	} else {
 		uint32_t mine = s->vid;
 		/* unless a reload replaced the index meanwhile (it read sheep's entries then) */
 		if (atomic_compare_exchange_strong(&v->index[s->idx], &mine, s->before) && s->before == 0)
 			atomic_fetch_sub(&v->allocated, 1);
 	}
+	pthread_mutex_unlock(&v->mu);
+	if (reload)
+		reload_start(v);
 	alloc_end(s, EIO);
 }
 
@@ -540,8 +566,7 @@ static bool write_end(struct sfs_seg *s)
 			held = true;
 			break;
 		}
-	for (unsigned i = 0; !held && i < sizeof(v->unnamed) / sizeof(v->unnamed[0]) && i < v->unnamed_next; i++)
-		unnamed = unnamed || (v->unnamed[i].idx == s->idx && v->unnamed[i].vid == s->vid);
+	unnamed = !held && unnamed_slot(v, s) >= 0;
 	pthread_mutex_unlock(&v->mu);
 	if (unnamed) {
 		vlog(v, s, "write (into an object whose index update failed)", 0, EIO);
@@ -551,7 +576,6 @@ static bool write_end(struct sfs_seg *s)
 }
 
 static void *reload_thread(void *arg);
-static void reload_start(struct sfs_vol *v);
 
 /* READONLY: our working VDI became a snapshot. Reload the inode by name, then start again. */
 static void seg_readonly(struct sfs_seg *s)
@@ -570,32 +594,10 @@ static void seg_readonly(struct sfs_seg *s)
 		return;
 	}
 	wait_push(&v->rl_head, &v->rl_tail, s);
-	bool start = !atomic_load(&v->reloading);
-	if (start)
-		atomic_store(&v->reloading, true);
+	bool start = reload_claim(v);
 	pthread_mutex_unlock(&v->mu);
 	if (start)
 		reload_start(v);
-}
-
-/* Hyper volumes: a B-tree write failed, so what sheep's inode says is unknown, and our tree
- * names the new object already (sd_inode_set_vid ran before the writes went out). A write there
- * would be acknowledged into an object sheep's tree may not name: reload the inode from sheep,
- * as after READONLY; writes wait for the reload. */
-static void hyper_failed(struct sfs_seg *s)
-{
-	struct sfs_vol *v = s->r->vol;
-	pthread_mutex_lock(&v->mu);
-	bool start = !atomic_load(&v->reloading);
-	if (start) {
-		atomic_store(&v->reloading, true);
-		v->resync = true;
-	}
-	pthread_mutex_unlock(&v->mu);
-	if (start)
-		reload_start(v);
-	unnamed_add(s);
-	alloc_end(s, EIO);
 }
 
 /* Starts the reload thread; v->reloading is set, and writes that need the new index wait in
@@ -908,11 +910,10 @@ static void io_done(struct sfs_io *io)
 	uint32_t res = io->result;
 	if (io->err) {
 		vlog(v, s, s->state == S_READ ? "read" : "write", 0, io->err);
-		if (s->state == S_INDEX) {
+		if (s->state == S_INDEX || s->state == S_HYPER) {
 			index_failed(s); /* its held writes fail with it */
-		} else if (s->state == S_HYPER) {
-			hyper_failed(s);
-			hyper_next(v);
+			if (s->state == S_HYPER)
+				hyper_next(v);
 		} else if (s->state != S_READ && s->state != S_WRITE) {
 			alloc_end(s, EIO);
 		}
@@ -973,7 +974,7 @@ static void io_done(struct sfs_io *io)
 	case S_HYPER:
 		if (res != SD_RES_SUCCESS) {
 			vlog(v, s, "index update", res, 0);
-			hyper_failed(s);
+			index_failed(s);
 			seg_done(s, EIO);
 			hyper_next(v);
 			return;

@@ -2,6 +2,9 @@ package io.sheepfs.client;
 
 import io.sheepfs.protocol.Le;
 import io.sheepfs.protocol.RequestFlags;
+import io.sheepfs.protocol.header.PlainResponse;
+import io.sheepfs.protocol.header.RequestHeader;
+import io.sheepfs.protocol.header.ResponseHeader;
 import java.io.Closeable;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -164,23 +167,19 @@ public final class CountingProxy implements Closeable {
                         if (later != null) {
                             moved.put((int) Le.u32(h, 8), len);
                         }
-                        Predicate<byte[]> g = gate;
-                        if (g != null && g.test(h)) {
-                            gatedIds.put((int) Le.u32(h, 8), true);
-                            gated.incrementAndGet();
-                        }
                         Predicate<byte[]> r = refusing;
                         if (r != null && r.test(h)) {
                             in.skipNBytes(hasData ? len : 0);
                             inFlight.decrementAndGet();
                             refused.incrementAndGet();
-                            byte[] answer = new byte[48]; // version, opcode and id of the request
-                            answer[0] = h[0];
-                            answer[1] = h[1];
-                            System.arraycopy(h, 8, answer, 8, 4);
-                            Le.put32(answer, 16, refuseResult);
-                            sender(toClient, answer).run();
+                            sender(toClient, ResponseHeader.reply(RequestHeader.decode(h), 0, refuseResult, 0,
+                                    PlainResponse.INSTANCE).encode()).run();
                             continue;
+                        }
+                        Predicate<byte[]> g = gate;
+                        if (g != null && g.test(h)) {
+                            gatedIds.put((int) Le.u32(h, 8), true);
+                            gated.incrementAndGet();
                         }
                     } else {
                         inFlight.decrementAndGet();
