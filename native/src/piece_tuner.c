@@ -229,7 +229,7 @@ static void decide(struct sfs_tune_dir *s, uint64_t now)
 			atomic_store(&s->kept, s->cur);
 			s->before = s->chosen = s->trial;
 		} else {
-			if (s->interval < SFS_TUNE_MAX_INTERVAL && (s->next & 1))
+			if (s->interval < SFS_TUNE_MAX_INTERVAL)
 				s->interval *= 2;
 			s->next = try_order(s->cur, s->next + 1) < 0 ? 0 : s->next + 1;
 			s->before = cost;
