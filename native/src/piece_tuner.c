@@ -205,10 +205,8 @@ static void decide(struct sfs_tune_dir *s, uint64_t now)
 		epoch_start(s, s->cur, now);
 		return;
 	case SFS_TUNE_AFTER: {
-		/* against the cheaper neighbour: neither a load that grows or shrinks meanwhile nor a
-		 * spike in one of them makes a trial win (against their mean, a warming cluster's spikes
-		 * did: test_a_warming_cluster_moves_nothing) */
-		bool won = s->trial < (s->before < cost ? s->before : cost) * (1 - MARGIN);
+		/* against both neighbours: a load that grows or shrinks meanwhile favours neither */
+		bool won = s->trial < (s->before + cost) / 2 * (1 - MARGIN);
 		if (won && !s->confirming) {
 			/* won once: try it again at once, the epoch just measured being the one before.
 			 * A load that steps down during one trial (fio going from depth 16 to depth 1,

@@ -467,45 +467,6 @@ static void test_loads_are_tuned_apart(void)
 	sfs_tuner_destroy(&t);
 }
 
-/* A cluster warming up after a mount (fio depth 16 on the embedded sheep, just after filling the
- * VDI: 16-22 ms per MiB for a second, then 8-10) where every class costs the same, with noise that
- * moves in steps of 100 ms (one epoch) rather than per request. Judged against the mean of the
- * epochs around it, a trial that fell between a slow epoch and a spike won twice, and the mount
- * kept 128 KiB pieces that served it 12% slower than its start (here: 6 of 20 simulated mounts
- * moved); judged against the cheaper of the two, 1 in 20 at most. */
-static void test_a_warming_cluster_moves_nothing(void)
-{
-	unsigned moved = 0;
-	for (int seed = 0; seed < 20; seed++) {
-		struct sfs_tuner t;
-		sfs_tuner_init(&t, -1);
-		noise_state = 1000u + (uint32_t)seed;
-		uint64_t now = 1000000000ull, start = now, end = now + 20 * 1000000000ull, block = 0;
-		double step = 1.0;
-		struct { int tok; } q[16];
-		unsigned cap;
-		for (int i = 0; i < 15; i++)
-			sfs_tuner_piece(&t, false, MiB, &q[i].tok, &cap);
-		for (unsigned i = 15; now < end; i++) {
-			unsigned in = i % 16, out = (i + 1) % 16;
-			sfs_tuner_piece(&t, false, MiB, &q[in].tok, &cap);
-			if ((now - start) / 100000000ull != block) { /* a new epoch-long step of noise */
-				block = (now - start) / 100000000ull;
-				step = 0.85 + 0.3 * (noise() - 0.9) / 0.2; /* 0.85 .. 1.15 */
-			}
-			double warm = 1.0 + 1.5 * exp(-(double)(now - start) / 0.7e9);
-			uint64_t ns = (uint64_t)(8.5e6 * warm * step);
-			now += ns / 16;
-			sfs_tuner_done(&t, false, q[out].tok, MiB, ns, now);
-			q[out].tok = -1;
-		}
-		moved += sfs_tuner_switches(&t) > 0;
-		sfs_tuner_destroy(&t);
-	}
-	printf("warming cluster, equal classes: moved in %u of 20 mounts\n", moved);
-	CHECK(moved <= 1);
-}
-
 int main(void)
 {
 	test_settles_on_small_pieces_where_the_cluster_is_parallel();
@@ -519,7 +480,6 @@ int main(void)
 	test_fixed_sizes_and_small_requests();
 	test_concurrent_reports();
 	test_loads_are_tuned_apart();
-	test_a_warming_cluster_moves_nothing();
 	puts("piece_tuner: ok");
 	return 0;
 }
