@@ -34,6 +34,7 @@ static void dir_init(struct sfs_tune_dir *s, const char *name)
 		atomic_init(&s->ns[c], 0);
 		atomic_init(&s->bytes[c], 0);
 		atomic_init(&s->n[c], 0);
+		atomic_init(&s->depth[c], 0);
 	}
 	atomic_init(&s->issue, START);
 	atomic_init(&s->kept, START);
@@ -41,7 +42,7 @@ static void dir_init(struct sfs_tune_dir *s, const char *name)
 	s->cur = s->tried = START;
 	s->phase = SFS_TUNE_RUN;
 	atomic_init(&s->start_ns, 0);
-	s->snap_ns = s->snap_bytes = s->snap_n = 0;
+	s->snap_ns = s->snap_bytes = s->snap_n = s->snap_depth = 0;
 	s->before = s->trial = s->chosen = 0;
 	s->interval = 1;
 	s->waited = 0;
@@ -117,9 +118,15 @@ static void epoch_start(struct sfs_tune_dir *s, int c, uint64_t now)
 	s->snap_ns = atomic_load(&s->ns[c]);
 	s->snap_bytes = atomic_load(&s->bytes[c]);
 	s->snap_n = atomic_load(&s->n[c]);
+	s->snap_depth = atomic_load(&s->depth[c]);
 }
 
-/* ns per byte of class c since epoch_start, or < 0 while the epoch is not over. */
+/* ns per byte of class c since epoch_start, or < 0 while the epoch is not over: the time a
+ * request took per byte, over how many were in flight when they ended (Little's law: what the
+ * client waits per byte moved). A request's own time alone gives the bytes a second only while as
+ * many are in flight whatever the class; how many of a deep queue sheepfs holds depends on how
+ * fast it takes them from the kernel (at fio depth 16 on the embedded sheep: 14.3 on average with
+ * whole requests, 13.9 in 256 KiB pieces). */
 static double epoch_cost(struct sfs_tune_dir *s, int c, uint64_t now)
 {
 	uint64_t n = atomic_load(&s->n[c]) - s->snap_n;
@@ -127,9 +134,10 @@ static double epoch_cost(struct sfs_tune_dir *s, int c, uint64_t now)
 	if (took < SFS_TUNE_EPOCH_NS || n < SFS_TUNE_EPOCH_MIN)
 		return -1;
 	uint64_t ns = atomic_load(&s->ns[c]) - s->snap_ns, bytes = atomic_load(&s->bytes[c]) - s->snap_bytes;
+	uint64_t depth = atomic_load(&s->depth[c]) - s->snap_depth;
 	if (took / SFS_TUNE_EPOCH_SPANS < ns / n)
 		return -1;
-	return bytes ? (double)ns / (double)bytes : -1;
+	return bytes && depth ? (double)ns * (double)n / ((double)bytes * (double)depth) : -1;
 }
 
 /* "256 KiB pieces, at most 2 in flight per connection" */
@@ -255,10 +263,11 @@ void sfs_tuner_done(struct sfs_tuner *t, bool write, int tok, uint32_t len, uint
 {
 	if (!token_ok(t, tok))
 		return;
-	atomic_fetch_sub_explicit(&t->inflight[write], 1, memory_order_relaxed);
+	int depth = atomic_fetch_sub_explicit(&t->inflight[write], 1, memory_order_relaxed);
 	struct sfs_tune_dir *s = &t->dir[write][tok / SFS_TUNE_CLASSES];
 	int cls = tok % SFS_TUNE_CLASSES;
 	atomic_fetch_add_explicit(&s->ns[cls], ns, memory_order_relaxed);
+	atomic_fetch_add_explicit(&s->depth[cls], depth > 0 ? (uint64_t)depth : 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&s->bytes[cls], len, memory_order_relaxed);
 	atomic_fetch_add_explicit(&s->n[cls], 1, memory_order_release);
 	uint64_t start = atomic_load_explicit(&s->start_ns, memory_order_relaxed);

