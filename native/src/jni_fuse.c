@@ -534,10 +534,9 @@ static jlongArray n_stats(JNIEnv *env, jclass cls, jlong h)
 		(jlong)ps.sends, (jlong)atomic_load(&ctx->readers_peak),
 		(jlong)us.requests, (jlong)us.queues, (jlong)us.depth, (jlong)us.ring_bytes, (jlong)us.ring_resident_bytes, (jlong)us.batched_commits,
 		(jlong)us.io_thread_ran, (jlong)us.handed,
-		(jlong)sfs_tuner_current(&ctx->pieces, false, false), (jlong)sfs_tuner_current(&ctx->pieces, true, false),
+		(jlong)sfs_tuner_current(&ctx->pieces, false), (jlong)sfs_tuner_current(&ctx->pieces, true),
 		(jlong)sfs_tuner_tries(&ctx->pieces), (jlong)sfs_tuner_switches(&ctx->pieces),
-		(jlong)sfs_tuner_current_cap(&ctx->pieces, false, false),
-		(jlong)sfs_tuner_current_cap(&ctx->pieces, true, false),
+		(jlong)sfs_tuner_current_cap(&ctx->pieces, false), (jlong)sfs_tuner_current_cap(&ctx->pieces, true),
 	};
 	jsize n = (jsize)(sizeof(a) / sizeof(a[0]));
 	jlongArray r = (*env)->NewLongArray(env, n);

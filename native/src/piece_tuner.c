@@ -27,65 +27,53 @@ static unsigned class_cap(int c)
 	return cap_of[c / SFS_TUNE_PIECES];
 }
 
-static void dir_init(struct sfs_tune_dir *s, const char *name)
-{
-	s->name = name;
-	for (int c = 0; c < SFS_TUNE_CLASSES; c++) {
-		atomic_init(&s->ns[c], 0);
-		atomic_init(&s->bytes[c], 0);
-		atomic_init(&s->n[c], 0);
-		atomic_init(&s->depth[c], 0);
-	}
-	atomic_init(&s->issue, START);
-	atomic_init(&s->kept, START);
-	pthread_mutex_init(&s->mu, NULL);
-	s->cur = s->tried = START;
-	s->phase = SFS_TUNE_RUN;
-	atomic_init(&s->start_ns, 0);
-	s->snap_ns = s->snap_bytes = s->snap_n = s->snap_depth = 0;
-	s->before = s->trial = s->chosen = 0;
-	s->interval = 1;
-	s->waited = 0;
-	s->next = 0;
-	s->confirming = false;
-	s->settling = false;
-	atomic_init(&s->tries, 0);
-	atomic_init(&s->switches, 0);
-}
-
 void sfs_tuner_init(struct sfs_tuner *t, int fixed)
 {
-	static const char *const names[2][SFS_TUNE_LOADS] = {
-		{ "reads", "reads in a deep queue" }, { "writes", "writes in a deep queue" } };
 	t->active = fixed < 0;
 	t->fixed = fixed > 0 ? (uint32_t)fixed : 0;
 	for (int d = 0; d < 2; d++) {
-		atomic_init(&t->inflight[d], 0);
-		for (int l = 0; l < SFS_TUNE_LOADS; l++)
-			dir_init(&t->dir[d][l], names[d][l]);
+		struct sfs_tune_dir *s = &t->dir[d];
+		s->name = d ? "writes" : "reads";
+		for (int c = 0; c < SFS_TUNE_CLASSES; c++) {
+			atomic_init(&s->ns[c], 0);
+			atomic_init(&s->bytes[c], 0);
+			atomic_init(&s->n[c], 0);
+		}
+		atomic_init(&s->issue, START);
+		atomic_init(&s->kept, START);
+		pthread_mutex_init(&s->mu, NULL);
+		s->cur = s->tried = START;
+		s->phase = SFS_TUNE_RUN;
+		atomic_init(&s->start_ns, 0);
+		s->snap_ns = s->snap_bytes = s->snap_n = 0;
+		s->before = s->trial = s->chosen = 0;
+		s->interval = 1;
+		s->waited = 0;
+		s->next = 0;
+		s->confirming = false;
+		s->settling = false;
+		atomic_init(&s->tries, 0);
+		atomic_init(&s->switches, 0);
 	}
 }
 
 void sfs_tuner_destroy(struct sfs_tuner *t)
 {
 	for (int d = 0; d < 2; d++)
-		for (int l = 0; l < SFS_TUNE_LOADS; l++)
-			pthread_mutex_destroy(&t->dir[d][l].mu);
+		pthread_mutex_destroy(&t->dir[d].mu);
 }
 
-/* A token is class + SFS_TUNE_CLASSES * load. */
-uint32_t sfs_tuner_piece(struct sfs_tuner *t, bool write, uint32_t len, int *tok, unsigned *cap)
+uint32_t sfs_tuner_piece(struct sfs_tuner *t, bool write, uint32_t len, int *cls, unsigned *cap)
 {
-	*tok = -1;
+	*cls = -1;
 	*cap = 0;
 	if (!t->active)
 		return t->fixed;
-	if (len < SFS_TUNE_MIN_LEN)
-		return class_bytes(atomic_load_explicit(&t->dir[write][0].issue, memory_order_relaxed));
-	int load = atomic_fetch_add_explicit(&t->inflight[write], 1, memory_order_relaxed) + 1 >= SFS_TUNE_DEEP;
-	int c = atomic_load_explicit(&t->dir[write][load].issue, memory_order_relaxed);
-	*tok = c + SFS_TUNE_CLASSES * load;
-	*cap = class_cap(c);
+	int c = atomic_load_explicit(&t->dir[write].issue, memory_order_relaxed);
+	if (len >= SFS_TUNE_MIN_LEN) {
+		*cls = c;
+		*cap = class_cap(c);
+	}
 	return class_bytes(c);
 }
 
@@ -118,15 +106,9 @@ static void epoch_start(struct sfs_tune_dir *s, int c, uint64_t now)
 	s->snap_ns = atomic_load(&s->ns[c]);
 	s->snap_bytes = atomic_load(&s->bytes[c]);
 	s->snap_n = atomic_load(&s->n[c]);
-	s->snap_depth = atomic_load(&s->depth[c]);
 }
 
-/* ns per byte of class c since epoch_start, or < 0 while the epoch is not over: the time a
- * request took per byte, over how many were in flight when they ended (Little's law: what the
- * client waits per byte moved). A request's own time alone gives the bytes a second only while as
- * many are in flight whatever the class; how many of a deep queue sheepfs holds depends on how
- * fast it takes them from the kernel (at fio depth 16 on the embedded sheep: 14.3 on average with
- * whole requests, 13.9 in 256 KiB pieces). */
+/* ns per byte of class c since epoch_start, or < 0 while the epoch is not over. */
 static double epoch_cost(struct sfs_tune_dir *s, int c, uint64_t now)
 {
 	uint64_t n = atomic_load(&s->n[c]) - s->snap_n;
@@ -134,10 +116,9 @@ static double epoch_cost(struct sfs_tune_dir *s, int c, uint64_t now)
 	if (took < SFS_TUNE_EPOCH_NS || n < SFS_TUNE_EPOCH_MIN)
 		return -1;
 	uint64_t ns = atomic_load(&s->ns[c]) - s->snap_ns, bytes = atomic_load(&s->bytes[c]) - s->snap_bytes;
-	uint64_t depth = atomic_load(&s->depth[c]) - s->snap_depth;
 	if (took / SFS_TUNE_EPOCH_SPANS < ns / n)
 		return -1;
-	return bytes && depth ? (double)ns * (double)n / ((double)bytes * (double)depth) : -1;
+	return bytes ? (double)ns / (double)bytes : -1;
 }
 
 /* "256 KiB pieces, at most 2 in flight per connection" */
@@ -248,26 +229,12 @@ static void decide(struct sfs_tune_dir *s, uint64_t now)
 	}
 }
 
-static bool token_ok(const struct sfs_tuner *t, int tok)
+void sfs_tuner_done(struct sfs_tuner *t, bool write, int cls, uint32_t len, uint64_t ns, uint64_t now_ns)
 {
-	return t->active && tok >= 0 && tok < SFS_TUNE_CLASSES * SFS_TUNE_LOADS;
-}
-
-void sfs_tuner_drop(struct sfs_tuner *t, bool write, int tok)
-{
-	if (token_ok(t, tok))
-		atomic_fetch_sub_explicit(&t->inflight[write], 1, memory_order_relaxed);
-}
-
-void sfs_tuner_done(struct sfs_tuner *t, bool write, int tok, uint32_t len, uint64_t ns, uint64_t now_ns)
-{
-	if (!token_ok(t, tok))
+	if (cls < 0 || cls >= SFS_TUNE_CLASSES || !t->active)
 		return;
-	int depth = atomic_fetch_sub_explicit(&t->inflight[write], 1, memory_order_relaxed);
-	struct sfs_tune_dir *s = &t->dir[write][tok / SFS_TUNE_CLASSES];
-	int cls = tok % SFS_TUNE_CLASSES;
+	struct sfs_tune_dir *s = &t->dir[write];
 	atomic_fetch_add_explicit(&s->ns[cls], ns, memory_order_relaxed);
-	atomic_fetch_add_explicit(&s->depth[cls], depth > 0 ? (uint64_t)depth : 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&s->bytes[cls], len, memory_order_relaxed);
 	atomic_fetch_add_explicit(&s->n[cls], 1, memory_order_release);
 	uint64_t start = atomic_load_explicit(&s->start_ns, memory_order_relaxed);
@@ -280,32 +247,24 @@ void sfs_tuner_done(struct sfs_tuner *t, bool write, int tok, uint32_t len, uint
 	pthread_mutex_unlock(&s->mu);
 }
 
-uint32_t sfs_tuner_current(struct sfs_tuner *t, bool write, bool deep)
+uint32_t sfs_tuner_current(struct sfs_tuner *t, bool write)
 {
 	if (!t->active)
 		return t->fixed;
-	return class_bytes(atomic_load(&t->dir[write][deep].kept));
+	return class_bytes(atomic_load(&t->dir[write].kept));
 }
 
-unsigned sfs_tuner_current_cap(struct sfs_tuner *t, bool write, bool deep)
+unsigned sfs_tuner_current_cap(struct sfs_tuner *t, bool write)
 {
-	return t->active ? class_cap(atomic_load(&t->dir[write][deep].kept)) : 0;
+	return t->active ? class_cap(atomic_load(&t->dir[write].kept)) : 0;
 }
 
 uint64_t sfs_tuner_tries(struct sfs_tuner *t)
 {
-	uint64_t n = 0;
-	for (int d = 0; d < 2; d++)
-		for (int l = 0; l < SFS_TUNE_LOADS; l++)
-			n += atomic_load(&t->dir[d][l].tries);
-	return n;
+	return atomic_load(&t->dir[0].tries) + atomic_load(&t->dir[1].tries);
 }
 
 uint64_t sfs_tuner_switches(struct sfs_tuner *t)
 {
-	uint64_t n = 0;
-	for (int d = 0; d < 2; d++)
-		for (int l = 0; l < SFS_TUNE_LOADS; l++)
-			n += atomic_load(&t->dir[d][l].switches);
-	return n;
+	return atomic_load(&t->dir[0].switches) + atomic_load(&t->dir[1].switches);
 }

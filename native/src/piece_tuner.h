@@ -25,16 +25,8 @@
  * first 100 ms, 2x after half a second and 3x after a second; trials measured in that first
  * epoch lost.
  *
- * Each load is tuned on its own: shallow (fewer than SFS_TUNE_DEEP big requests in flight, as with
- * one reader or writer and its readahead) and deep (a queue, as fio at depth 16). They want
- * different classes, and one measure for both could not tell which class won: a request in a
- * deep queue takes longer per byte for the queue alone, so a trial that met a change of load lost
- * or won for that. Tuned as one, the tries of psync phases failed and their doubled intervals kept
- * the depth-16 phases between them at 256 KiB pieces through a whole bench, where the embedded
- * sheep moved 1 MiB reads at depth 16 11% faster whole (1965-2081 MiB/s against 1769-1863).
- *
  * Only requests of at least SFS_TUNE_MIN_LEN are measured and bounded (smaller ones use the
- * current size of the shallow load, unmeasured and unbounded). All counters are atomics; the decision at the end of
+ * current size, unmeasured and unbounded). All counters are atomics; the decision at the end of
  * an epoch runs under a try-lock on one completing thread. Time is passed in (nanoseconds):
  * tests drive it.
  */
@@ -55,16 +47,12 @@
 #define SFS_TUNE_EPOCH_SPANS 8         /* and this many times the time one took (a deep queue: the
 					* requests a change finds in flight weigh little) */
 #define SFS_TUNE_MAX_INTERVAL 32       /* epochs between tries, at most */
-#define SFS_TUNE_LOADS 2               /* shallow, deep */
-#define SFS_TUNE_DEEP 8                /* big requests in flight (the new one counted) that make a
-					* load deep: more than one reader's readahead keeps (4 MiB) */
 
 enum sfs_tune_phase { SFS_TUNE_RUN, SFS_TUNE_TRY, SFS_TUNE_AFTER };
 
 struct sfs_tune_dir {
-	const char *name; /* for the log: "reads", "reads at depth" ... */
+	const char *name; /* for the log: reads, writes */
 	atomic_ullong ns[SFS_TUNE_CLASSES], bytes[SFS_TUNE_CLASSES], n[SFS_TUNE_CLASSES];
-	atomic_ullong depth[SFS_TUNE_CLASSES]; /* sum of the big requests in flight at each completion */
 	atomic_int issue; /* the class new requests use (a trial's, during one) */
 	atomic_int kept;  /* the class kept: cur, readable without mu */
 	pthread_mutex_t mu;
@@ -72,7 +60,7 @@ struct sfs_tune_dir {
 	int cur, tried;               /* the kept class; the class on trial */
 	enum sfs_tune_phase phase;
 	atomic_ullong start_ns;       /* of the epoch (read without mu: a hint) */
-	uint64_t snap_ns, snap_bytes, snap_n, snap_depth; /* the measured class's counters at its start */
+	uint64_t snap_ns, snap_bytes, snap_n; /* the measured class's counters at its start */
 	double before, trial;         /* ns per byte: last epoch with cur, the trial */
 	double chosen;                /* ns per byte of cur when it was chosen, or rebased (0: none yet) */
 	int interval, waited, next;   /* epochs between tries, epochs since the last, which to try */
@@ -84,29 +72,25 @@ struct sfs_tune_dir {
 struct sfs_tuner {
 	uint32_t fixed; /* unused when auto: see sfs_tuner_init */
 	bool active;
-	atomic_int inflight[2];                     /* big requests, [0] reads, [1] writes */
-	struct sfs_tune_dir dir[2][SFS_TUNE_LOADS]; /* [reads, writes][shallow, deep] */
+	struct sfs_tune_dir dir[2]; /* [0] reads, [1] writes */
 };
 
 /* fixed < 0: tune; 0: whole objects always; > 0: pieces of at most fixed bytes always. */
 void sfs_tuner_init(struct sfs_tuner *t, int fixed);
 void sfs_tuner_destroy(struct sfs_tuner *t);
 
-/* The largest piece for a request of len bytes (0 = no split below the object size); in *tok
- * a token (-1: not measured) and in *cap the most pieces of such requests one connection should
- * have in flight (0: no bound). A token counts the request in flight until it is given back,
- * exactly once: by sfs_tuner_done or sfs_tuner_drop. */
-uint32_t sfs_tuner_piece(struct sfs_tuner *t, bool write, uint32_t len, int *tok, unsigned *cap);
+/* The largest piece for a request of len bytes (0 = no split below the object size); in *cls
+ * the class to report its time under (-1: not measured) and in *cap the most pieces of such
+ * requests one connection should have in flight (0: no bound). */
+uint32_t sfs_tuner_piece(struct sfs_tuner *t, bool write, uint32_t len, int *cls, unsigned *cap);
 
 /* A measured request is done: len bytes in ns nanoseconds; now_ns is the clock now. */
-void sfs_tuner_done(struct sfs_tuner *t, bool write, int tok, uint32_t len, uint64_t ns, uint64_t now_ns);
-/* A measured request ended without telling anything of the cluster (failed, or holes only). */
-void sfs_tuner_drop(struct sfs_tuner *t, bool write, int tok);
+void sfs_tuner_done(struct sfs_tuner *t, bool write, int cls, uint32_t len, uint64_t ns, uint64_t now_ns);
 
-/* The piece size kept for a load (0 = whole; a trial's size is not reported), the bound kept
- * (0 = none), and the counts of tries and of switches. */
-uint32_t sfs_tuner_current(struct sfs_tuner *t, bool write, bool deep);
-unsigned sfs_tuner_current_cap(struct sfs_tuner *t, bool write, bool deep);
+/* The piece size kept (0 = whole; a trial's size is not reported), the bound kept (0 = none),
+ * and the counts of tries and of switches. */
+uint32_t sfs_tuner_current(struct sfs_tuner *t, bool write);
+unsigned sfs_tuner_current_cap(struct sfs_tuner *t, bool write);
 uint64_t sfs_tuner_tries(struct sfs_tuner *t);
 uint64_t sfs_tuner_switches(struct sfs_tuner *t);
 

@@ -371,11 +371,9 @@ static void seg_done(struct sfs_seg *s, int err)
 			atomic_fetch_sub(&r->vol->writes_active, 1);
 		}
 		int e = atomic_load(&r->err);
-		if (r->tune_tok >= 0 && e == 0 && !atomic_load_explicit(&r->tune_skip, memory_order_relaxed)) {
+		if (r->tune_cls >= 0 && e == 0) {
 			uint64_t now = mono_ns();
-			sfs_tuner_done(r->vol->cfg.pieces, r->write, r->tune_tok, r->len, now - r->t0, now);
-		} else if (r->tune_tok >= 0) {
-			sfs_tuner_drop(r->vol->cfg.pieces, r->write, r->tune_tok);
+			sfs_tuner_done(r->vol->cfg.pieces, r->write, r->tune_cls, r->len, now - r->t0, now);
 		}
 		r->done(r, e);
 	}
@@ -406,8 +404,7 @@ static void seg_read_start(struct sfs_seg *s)
 	if (e == 0) {
 		memset(s->buf, 0, s->len); /* a hole: zeros, no round trip */
 		atomic_fetch_add(&v->st->hole_segments, 1);
-		/* says nothing of the cluster (seen by the last seg_done) */
-		atomic_store_explicit(&s->r->tune_skip, true, memory_order_relaxed);
+		s->r->tune_cls = -1; /* says nothing of the cluster (seen by the last seg_done) */
 		seg_done(s, 0);
 		return;
 	}
@@ -1221,9 +1218,9 @@ static int vol_io(struct sfs_vol *v, bool write, uint64_t off, size_t len, const
 	else if (len > v->size - off)
 		len = (size_t)(v->size - off);
 	uint64_t osz = UINT64_C(1) << v->shift;
-	int tune_tok = -1;
+	int tune_cls = -1;
 	unsigned cap = 0;
-	uint64_t piece = v->cfg.pieces ? sfs_tuner_piece(v->cfg.pieces, write, (uint32_t)len, &tune_tok, &cap) : 0;
+	uint64_t piece = v->cfg.pieces ? sfs_tuner_piece(v->cfg.pieces, write, (uint32_t)len, &tune_cls, &cap) : 0;
 	if (piece == 0 || piece > osz)
 		piece = osz;
 	uint32_t nseg = 0;
@@ -1239,8 +1236,6 @@ static int vol_io(struct sfs_vol *v, bool write, uint64_t off, size_t len, const
 	}
 	struct sfs_vreq *r = calloc(1, sizeof(*r) + nseg * sizeof(struct sfs_seg));
 	if (r == NULL) {
-		if (tune_tok >= 0)
-			sfs_tuner_drop(v->cfg.pieces, write, tune_tok);
 		if (own)
 			sfs_buf_put(v->cfg.bufs, own);
 		return ENOMEM;
@@ -1259,8 +1254,6 @@ static int vol_io(struct sfs_vol *v, bool write, uint64_t off, size_t len, const
 	} else {
 		r->mem = r->buf = vbuf_get(v, len, &r->pooled);
 		if (r->buf == NULL) {
-			if (tune_tok >= 0)
-				sfs_tuner_drop(v->cfg.pieces, write, tune_tok);
 			free(r);
 			return ENOMEM;
 		}
@@ -1275,12 +1268,12 @@ static int vol_io(struct sfs_vol *v, bool write, uint64_t off, size_t len, const
 	r->arg = arg;
 	r->nseg = nseg;
 	r->segs = (struct sfs_seg *)(r + 1);
-	r->tune_tok = tune_tok;
+	r->tune_cls = tune_cls;
 	if (len >= SFS_TUNE_MIN_LEN) { /* big transfers: as many in flight as the tuner says */
 		r->lane = write ? LANE_BIG_WRITES : LANE_BIG_READS;
 		r->cap = (uint16_t)cap;
 	}
-	r->t0 = tune_tok >= 0 ? mono_ns() : 0;
+	r->t0 = tune_cls >= 0 ? mono_ns() : 0;
 	atomic_init(&r->err, 0);
 	sfs_vol_get(v);
 	atomic_fetch_add(write ? &v->st->writes : &v->st->reads, 1);

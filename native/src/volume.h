@@ -75,8 +75,7 @@ struct sfs_vreq {
 	atomic_int err;
 	uint32_t nseg;
 	struct sfs_seg *segs;
-	int tune_tok;   /* the piece tuner's token, given back when the request ends, or -1 */
-	atomic_bool tune_skip; /* its time says nothing of the cluster (holes; set by any segment) */
+	int tune_cls;   /* the piece tuner's class to report the time under, or -1 */
 	uint8_t lane;   /* the pool lane its requests go in (big transfers: bounded in flight) */
 	uint16_t cap;   /* that lane's bound per connection (0: none) */
 	uint64_t t0;    /* when it started (ns, monotonic), if measured */

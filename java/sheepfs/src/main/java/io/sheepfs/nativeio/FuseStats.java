@@ -14,8 +14,7 @@ package io.sheepfs.nativeio;
  * {@code uringBatchedCommits}: replies an I/O thread committed together with others, in one system call.
  * {@code uringIoThreadRan}: requests the socket I/O thread of a queue's CPU ran itself (volume reads and
  * writes), {@code uringHandedOff}: requests it handed to that queue's thread for ops that may block.
- * {@code pieceRead}/{@code pieceWrite}: the piece size volume reads/writes go out in now (0 = whole objects)
- * while fewer than 8 big ones are in flight (deep queues are tuned apart; the log says when they move);
+ * {@code pieceRead}/{@code pieceWrite}: the piece size volume reads/writes go out in now (0 = whole objects);
  * {@code pieceTries}: epochs sent with another size to measure it; {@code pieceSwitches}: tries that won.
  * {@code pieceCapRead}/{@code pieceCapWrite}: the most pieces of big reads/writes one connection keeps in
  * flight now (0 = no bound; tuned with the size).
