@@ -116,47 +116,58 @@ static void test_follows_a_cluster_that_changes(void)
  * take 8x as long in a deep queue) every 1 to 4 s. */
 static const struct model four_workers = { 4, 800e3, 8.0, 0.0 };
 
-static uint32_t step_state = 777;
-static double step_load(uint64_t now)
+struct steps {
+	uint32_t state;
+	uint64_t until;
+	double factor;
+};
+
+static double step_load(struct steps *st, uint64_t now)
 {
-	static uint64_t until;
-	static double factor = 1.0;
-	if (now >= until) {
-		step_state = step_state * 1103515245u + 12345u;
-		until = now + 1000000000ull + (uint64_t)((step_state >> 8) % 3000) * 1000000ull;
-		factor = factor > 1.0 ? 1.0 : 8.0;
+	if (now >= st->until) {
+		st->state = st->state * 1103515245u + 12345u;
+		st->until = now + 1000000000ull + (uint64_t)((st->state >> 8) % 3000) * 1000000ull;
+		st->factor = st->factor > 1.0 ? 1.0 : 8.0;
 	}
-	return factor;
+	return st->factor;
 }
 
+/* 20 mounts, each with its own steps and noise: a step of the load that falls on both trials of
+ * a confirmation can move one (and the next tries move it back), rarely. */
 static void test_steps_of_the_load_do_not_move_it(void)
 {
-	struct sfs_tuner t;
-	sfs_tuner_init(&t, -1);
-	uint64_t now = 1000000000ull, end = now + 20 * 1000000000ull;
-	unsigned total = 0, other = 0;
-	while (now < end + 300 * 1000000000ull) {
-		int cls;
-		unsigned cap;
-		uint32_t piece = sfs_tuner_piece(&t, true, MiB, &cls, &cap);
-		uint64_t ns = (uint64_t)((double)request_ns(&four_workers, MiB, piece) * noise() * step_load(now));
-		now += ns;
-		sfs_tuner_done(&t, true, cls, MiB, ns, now);
-		if (now > end) { /* after 20 s: settled */
-			total++;
-			other += piece != 256 * KiB;
+	unsigned moved = 0, stayed = 0;
+	double off_sum = 0;
+	for (uint32_t seed = 0; seed < 20; seed++) {
+		struct sfs_tuner t;
+		sfs_tuner_init(&t, -1);
+		struct steps st = { 777 + seed * 31, 0, 1.0 };
+		noise_state = 12345 + seed * 7919;
+		uint64_t now = 1000000000ull, end = now + 20 * 1000000000ull;
+		unsigned total = 0, other = 0;
+		while (now < end + 300 * 1000000000ull) {
+			int cls;
+			unsigned cap;
+			uint32_t piece = sfs_tuner_piece(&t, true, MiB, &cls, &cap);
+			uint64_t ns = (uint64_t)((double)request_ns(&four_workers, MiB, piece) * noise() *
+						 step_load(&st, now));
+			now += ns;
+			sfs_tuner_done(&t, true, cls, MiB, ns, now);
+			if (now > end) { /* after 20 s: settled */
+				total++;
+				other += piece != 256 * KiB;
+			}
 		}
+		off_sum += (double)other / total;
+		moved += sfs_tuner_switches(&t) > 1;
+		stayed += sfs_tuner_current(&t, true) == 256 * KiB;
+		CHECK((double)other / total < 0.06);
+		sfs_tuner_destroy(&t);
 	}
-	uint64_t sw = sfs_tuner_switches(&t);
-	printf("stepping load: %.1f%% of requests off 256 KiB once settled, %llu switches, %llu tries\n",
-	       100.0 * other / total, (unsigned long long)sw, (unsigned long long)sfs_tuner_tries(&t));
-	CHECK(sfs_tuner_current(&t, true) == 256 * KiB);
-	CHECK((double)other / total < 0.05);
-	/* it starts there; at most one move, of the bound (which changes nothing here: 4 pieces in
-	 * flight), when a step of the load falls on both trials of a confirmation */
-	CHECK(sw <= 1);
-	CHECK(sfs_tuner_current_cap(&t, true) == 0 || sw == 1);
-	sfs_tuner_destroy(&t);
+	printf("stepping load, 20 mounts: %.1f%% of requests off 256 KiB once settled, %u moved more than once, "
+	       "%u ended on 256 KiB\n", 5.0 * off_sum, moved, stayed);
+	CHECK(moved <= 2);
+	CHECK(stayed == 20);
 }
 
 /* A cost profile's milliseconds per MiB for a piece size: ms[] holds 64 KiB, 128 KiB, 256 KiB,
@@ -382,6 +393,43 @@ static void test_rewrites_after_first_writes_find_their_own_size(void)
 	sfs_tuner_destroy(&t);
 }
 
+/* Sheep 1.0.1 (3 nodes, 2 copies on 2 CPUs), fio 1 MiB writes at depth 16: 256 KiB pieces ran at
+ * ~400 MiB/s, whole objects at a third of that. A request's time is 16 times the cost per MiB of
+ * the class it went in (everything in flight is in front of it). Returns the MiB moved in secs. */
+static const double deep_write_ms_per_mib[] = { 3.6, 3.0, 2.5, 3.4, 7.5 };
+
+static double deep_phase(struct sfs_tuner *t, const double ms[SFS_TUNE_PIECES], double secs, uint64_t *now)
+{
+	uint64_t end = *now + (uint64_t)(secs * 1e9);
+	double mib = 0;
+	while (*now < end) {
+		int cls;
+		unsigned cap;
+		uint32_t piece = sfs_tuner_piece(t, true, MiB, &cls, &cap);
+		double each = ms_of(ms, piece) * 1e6 * noise();
+		*now += (uint64_t)each; /* 16 in flight: one completes per cost of one MiB */
+		sfs_tuner_done(t, true, cls, MiB, (uint64_t)(16 * each), *now);
+		mib++;
+	}
+	return mib;
+}
+
+static void test_trials_cost_little_where_one_class_is_much_slower(void)
+{
+	struct sfs_tuner t;
+	sfs_tuner_init(&t, -1);
+	uint64_t now = 1000000000ull;
+	double best = 1000.0 / deep_write_ms_per_mib[2]; /* MiB per second in 256 KiB pieces */
+	double first = deep_phase(&t, deep_write_ms_per_mib, 10, &now) / 10 / best;
+	double later = deep_phase(&t, deep_write_ms_per_mib, 120, &now) / 120 / best;
+	printf("deep writes, whole objects 3x slower: %.1f%% of the best class's speed in the first 10 s, "
+	       "%.1f%% over the next 120 s, %llu tries\n", first * 100, later * 100,
+	       (unsigned long long)sfs_tuner_tries(&t));
+	CHECK(sfs_tuner_current(&t, true) == 256 * KiB);
+	CHECK(later > 0.98); /* trials of whole objects end after their first requests */
+	sfs_tuner_destroy(&t);
+}
+
 int main(void)
 {
 	test_settles_on_small_pieces_where_the_cluster_is_parallel();
@@ -392,6 +440,7 @@ int main(void)
 	test_waits_for_the_cluster_to_follow_a_change();
 	test_follows_a_cluster_that_changes();
 	test_rewrites_after_first_writes_find_their_own_size();
+	test_trials_cost_little_where_one_class_is_much_slower();
 	test_fixed_sizes_and_small_requests();
 	test_concurrent_reports();
 	puts("piece_tuner: ok");
