@@ -537,6 +537,7 @@ static jlongArray n_stats(JNIEnv *env, jclass cls, jlong h)
 		(jlong)sfs_tuner_current(&ctx->pieces, false), (jlong)sfs_tuner_current(&ctx->pieces, true),
 		(jlong)sfs_tuner_tries(&ctx->pieces), (jlong)sfs_tuner_switches(&ctx->pieces),
 		(jlong)sfs_tuner_current_cap(&ctx->pieces, false), (jlong)sfs_tuner_current_cap(&ctx->pieces, true),
+		(jlong)atomic_load(&s->reloads_failed),
 	};
 	jsize n = (jsize)(sizeof(a) / sizeof(a[0]));
 	jlongArray r = (*env)->NewLongArray(env, n);

@@ -88,6 +88,9 @@ struct sfs_vol {
 	struct sfs_seg *rl_head, *rl_tail;
 	bool hbusy;
 	bool resync;              /* the reload under way follows a failed B-tree write, not READONLY */
+	/* hyper: a reload after a failed B-tree write failed too, so the tree in memory may name
+	 * objects sheep's inode does not: the next write reloads first (see seg_write_start) */
+	atomic_bool stale;
 	struct sfs_seg *hq_head, *hq_tail;
 	atomic_ullong allocated;
 	atomic_int indexing;      /* allocations with their index write on the wire (see on_created) */
@@ -834,14 +837,19 @@ static void seg_write_start(struct sfs_seg *s)
 	}
 	/* fast path, no lock: the object is ours */
 	uint32_t vid = atomic_load(&v->vid);
-	if (!atomic_load(&v->reloading) && index_get(v, s->idx) == vid) {
+	if (!atomic_load(&v->reloading) && !atomic_load(&v->stale) && index_get(v, s->idx) == vid) {
 		send_write(s, vid);
 		return;
 	}
 	pthread_mutex_lock(&v->mu);
-	if (atomic_load(&v->reloading)) {
+	if (atomic_load(&v->reloading) || atomic_load(&v->stale)) {
 		wait_push(&v->rl_head, &v->rl_tail, s);
+		bool start = reload_claim(v);
+		if (start)
+			v->resync = true; /* stale: the reload the last one failed to do */
 		pthread_mutex_unlock(&v->mu);
+		if (start)
+			reload_start(v);
 		return;
 	}
 	vid = atomic_load(&v->vid);
@@ -1062,6 +1070,8 @@ static void *reload_thread(void *arg)
 	else
 		fprintf(stderr, "sheepfs: vdi %s: inode reload after %s failed: %s\n", v->name, why, strerror(e));
 	pthread_mutex_lock(&v->mu);
+	if (e == 0 || resync)
+		atomic_store(&v->stale, e != 0);
 	if (e == 0) {
 		if (v->hyper) {
 			pthread_rwlock_wrlock(&v->hrw);
@@ -1083,6 +1093,8 @@ static void *reload_thread(void *arg)
 	struct sfs_seg *w = v->rl_head;
 	v->rl_head = v->rl_tail = NULL;
 	atomic_store(&v->reloading, false);
+	if (e)
+		atomic_fetch_add(&v->st->reloads_failed, 1);
 	bool kick = v->hq_head != NULL && !v->hbusy;
 	if (kick)
 		v->hbusy = true;
@@ -1136,6 +1148,7 @@ int sfs_vol_open(struct sfs_pool *pool, struct sfs_stats *stats, const struct sf
 	atomic_init(&v->allocated, l.allocated);
 	atomic_init(&v->indexing, 0);
 	atomic_init(&v->reloading, false);
+	atomic_init(&v->stale, false);
 	pthread_mutex_init(&v->mu, NULL);
 	pthread_cond_init(&v->hidle, NULL);
 	pthread_rwlock_init(&v->hrw, NULL);

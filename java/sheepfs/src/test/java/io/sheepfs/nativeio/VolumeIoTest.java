@@ -27,6 +27,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -591,6 +592,38 @@ class VolumeIoTest {
     }
 
     /**
+     * Hyper: when the inode reload after a failed B-tree write fails too (sheep refuses the inode's
+     * reads as well), the tree in memory still names the object sheep's inode may not. The next
+     * write reloads first, then allocates the object anew. (Before, it took the fast path into the
+     * recorded object and failed with EIO, and so did every later write there.)
+     */
+    @Test
+    void aFailedReloadAfterAFailedIndexWriteIsDoneByTheNextWrite() throws Exception {
+        try (CountingProxy proxy = startBehindProxy(0, FuseSession.Options.defaults())) {
+            sheep.create("fr", 16L * MiB, 22, true);
+            assertTrue(attach("fr").hyper());
+            // the inode's reads only after the failed write: the reload's, not the B-tree update's own
+            AtomicBoolean wrote = new AtomicBoolean();
+            proxy.refuse(h -> inodeWrite(h) && !wrote.getAndSet(true) || wrote.get() && inodeRead(h),
+                    io.sheepfs.protocol.Result.EIO);
+            byte[] lost = random(56, 4096), kept = random(57, 4096);
+            IOException e = assertThrows(IOException.class, () -> write(vol("fr"), 4L * MiB, lost));
+            assertTrue(String.valueOf(e.getMessage()).contains("Input/output error"), e.getMessage());
+            long end = System.nanoTime() + 10_000_000_000L;
+            awaitUntil(() -> session.stats().reloadsFailed() > 0, end);
+            assertEquals(1, session.stats().reloads(), "a reload was tried");
+            assertEquals(1, session.stats().reloadsFailed(), "and failed: the inode's reads were refused");
+            proxy.refuse(null, 0);
+            write(vol("fr"), 4L * MiB + 8192, kept);
+            assertEquals(2, session.stats().reloads(), "the write reloaded first");
+            assertEquals(2, session.stats().creates(), "then allocated the object anew");
+            reattach("fr"); // the index as sheep has it
+            assertArrayEquals(kept, read(vol("fr"), 4L * MiB + 8192, 4096));
+            assertArrayEquals(new byte[4096], read(vol("fr"), 4L * MiB, 4096), "the failed write's bytes are gone");
+        }
+    }
+
+    /**
      * A write that went out beside an index write which then fails, and that sheep acknowledges
      * only afterwards, fails too (EIO): its bytes sit in an object no inode names, which the next
      * write there creates anew without them. The proxy holds the create's answer until the second
@@ -667,6 +700,10 @@ class VolumeIoTest {
     /** A request (its header) that writes into an inode object: an index entry, or a B-tree's. */
     static boolean inodeWrite(byte[] h) {
         return (h[1] & 0xff) == Opcode.WRITE_OBJ && (Le.u64(h, 16) & ObjectId.INODE_BIT) != 0;
+    }
+
+    static boolean inodeRead(byte[] h) {
+        return (h[1] & 0xff) == Opcode.READ_OBJ && (Le.u64(h, 16) & ObjectId.INODE_BIT) != 0;
     }
 
     /** Polls until done says so or the clock passes end (nanoTime); the caller asserts after. */
