@@ -36,6 +36,7 @@ struct sfs_seg {
 	uint32_t cow;            /* probe: the entry our index had, the object to copy from */
 	uint32_t before;         /* flat: the entry our new object replaced in the in-memory index */
 	unsigned hstep;          /* hyper: next write of upd */
+	uint32_t sent_after;     /* write: v->recreations when it went out (see unnamed_fails) */
 	struct sfs_seg *wnext;   /* link in an allocation's or the reload's wait list */
 	struct sfs_seg *anext;   /* link in v->allocs (this segment allocates its object) */
 	struct sfs_seg *waiters; /* segments waiting for this allocation */
@@ -96,9 +97,12 @@ struct sfs_vol {
 	atomic_int indexing;      /* allocations with their index write on the wire (see on_created) */
 	/* the last objects whose index write failed, as (idx, vid), under mu: a write into one that
 	 * sheep acknowledges afterwards sits in an object no inode names (see write_end) */
-	struct { uint32_t idx, vid; } unnamed[UNNAMED];
+	/* recreated: 0 while the object is still unnamed; once a create made it anew, the value
+	 * recreations took then: writes sent before it may have been overwritten by that create */
+	struct { uint32_t idx, vid, recreated; } unnamed[UNNAMED];
 	unsigned unnamed_next;
 	atomic_bool unnamed_any;
+	_Atomic uint32_t recreations; /* objects created anew after a failed index write */
 	_Atomic uint32_t locked_vid; /* LOCK_VDI taken at attach (0 = none): released at detach */
 	atomic_ullong wgen;          /* bumped when a write or discard starts */
 	atomic_int writes_active;    /* writes and discards started and not completed */
@@ -423,6 +427,7 @@ static void send_write(struct sfs_seg *s, uint32_t vid)
 	struct sd_req req;
 	s->vid = vid;
 	s->state = S_WRITE;
+	s->sent_after = atomic_load_explicit(&v->recreations, memory_order_acquire);
 	sd_req_write_obj(&req, sd_data_oid(vid, s->idx), s->obj_off, s->len, v->copies);
 	seg_submit(s, &req, s->buf, s->len, NULL, 0);
 }
@@ -479,21 +484,36 @@ static void alloc_end(struct sfs_seg *s, int held_err)
 	}
 }
 
-/* Under v->mu: the slot recording s's object as one whose index write failed, or -1. */
-static int unnamed_slot(struct sfs_vol *v, const struct sfs_seg *s)
+/* Under v->mu: write s, acknowledged by sheep, went into an object whose index write failed,
+ * before the object was created anew (or it has not been): its bytes are in no object an inode
+ * names, or the new create may have overwritten them (sheep may run requests on two
+ * connections in either order). */
+static bool unnamed_fails(struct sfs_vol *v, const struct sfs_seg *s)
 {
 	for (int i = 0; i < UNNAMED; i++)
-		if (v->unnamed[i].idx == s->idx && v->unnamed[i].vid == s->vid)
-			return i;
-	return -1;
+		if (v->unnamed[i].idx == s->idx && v->unnamed[i].vid == s->vid &&
+		    (v->unnamed[i].recreated == 0 || s->sent_after < v->unnamed[i].recreated))
+			return true;
+	return false;
 }
 
-/* s created its object anew (under v->mu): writes into it from now on are its own. */
+/* s created its object anew (under v->mu): writes sent into it from now on are its own, those
+ * sent before still fail (see unnamed_fails). */
 static void unnamed_forget(struct sfs_seg *s)
 {
 	struct sfs_vol *v = s->r->vol;
-	for (int i; (i = unnamed_slot(v, s)) >= 0;)
-		v->unnamed[i].vid = 0; /* no VDI has id 0 */
+	bool any = false;
+	for (int i = 0; i < UNNAMED; i++)
+		any |= v->unnamed[i].idx == s->idx && v->unnamed[i].vid == s->vid && v->unnamed[i].recreated == 0;
+	if (!any)
+		return;
+	uint32_t now = atomic_load(&v->recreations) + 1;
+	if (now == 0)
+		now = 1; /* 0 means not recreated */
+	for (int i = 0; i < UNNAMED; i++)
+		if (v->unnamed[i].idx == s->idx && v->unnamed[i].vid == s->vid && v->unnamed[i].recreated == 0)
+			v->unnamed[i].recreated = now;
+	atomic_store_explicit(&v->recreations, now, memory_order_release);
 }
 
 static void reload_start(struct sfs_vol *v);
@@ -525,6 +545,7 @@ static void index_failed(struct sfs_seg *s)
 	unsigned i = v->unnamed_next++ % UNNAMED; /* the oldest is forgotten */
 	v->unnamed[i].idx = s->idx;
 	v->unnamed[i].vid = s->vid;
+	v->unnamed[i].recreated = 0;
 	atomic_store(&v->unnamed_any, true);
 	if (v->hyper) {
 		reload = reload_claim(v);
@@ -569,7 +590,7 @@ static bool write_end(struct sfs_seg *s)
 			held = true;
 			break;
 		}
-	unnamed = !held && unnamed_slot(v, s) >= 0;
+	unnamed = !held && unnamed_fails(v, s);
 	pthread_mutex_unlock(&v->mu);
 	if (unnamed) {
 		vlog(v, s, "write (into an object whose index update failed)", 0, EIO);
@@ -890,9 +911,9 @@ static void on_created(struct sfs_seg *s)
 	/* indexing first: a writer that sees the new entry then sees the count (see write_end) */
 	s->indexing = true;
 	atomic_fetch_add(&v->indexing, 1);
+	unnamed_forget(s); /* before the entry: a write that finds it was sent after (see send_write) */
 	uint32_t prev = atomic_exchange(&v->index[s->idx], s->vid);
 	s->before = prev;
-	unnamed_forget(s);
 	struct sfs_seg *w = s->waiters;
 	s->waiters = s->waiters_tail = NULL;
 	pthread_mutex_unlock(&v->mu);
@@ -1149,6 +1170,8 @@ int sfs_vol_open(struct sfs_pool *pool, struct sfs_stats *stats, const struct sf
 	atomic_init(&v->indexing, 0);
 	atomic_init(&v->reloading, false);
 	atomic_init(&v->stale, false);
+	atomic_init(&v->unnamed_any, false);
+	atomic_init(&v->recreations, 0);
 	pthread_mutex_init(&v->mu, NULL);
 	pthread_cond_init(&v->hidle, NULL);
 	pthread_rwlock_init(&v->hrw, NULL);
