@@ -35,6 +35,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Volume I/O through a real mount, served in C over TCP by the real embedded sheep. */
@@ -592,54 +593,6 @@ class VolumeIoTest {
     }
 
     /**
-     * As above, but the held write's answer comes only after a third write has created the object
-     * anew: the held write reached sheep before that create, which replaced the object, so its
-     * bytes are gone and it fails (EIO) instead of being acknowledged.
-     */
-    @ParameterizedTest(name = "hyper={0}")
-    @ValueSource(booleans = {false, true})
-    void aWriteBesideAFailedIndexWriteFailsEvenAfterTheObjectIsCreatedAnew(boolean hyper) throws Exception {
-        ExecutorService ex = Executors.newFixedThreadPool(2);
-        try (CountingProxy proxy = startBehindProxy(0, FuseSession.Options.defaults())) {
-            int vid = sheep.create("ua", 16L * MiB, 22, hyper);
-            assertEquals(hyper, attach("ua").hyper());
-            long obj = ObjectId.data(vid, 1);
-            proxy.holdAnswers(h -> (h[1] & 0xff) == Opcode.CREATE_AND_WRITE_OBJ && Le.u64(h, 16) == obj);
-            byte[] first = random(58, 4096), beside = random(59, 4096), anew = random(60, 4096);
-            Future<?> a = ex.submit(() -> {
-                write(vol("ua"), 4L * MiB, first);
-                return null;
-            });
-            long end = System.nanoTime() + 10_000_000_000L;
-            awaitUntil(() -> proxy.gatedRequests() > 0, end);
-            Future<?> b = ex.submit(() -> {
-                write(vol("ua"), 6L * MiB, beside);
-                return null;
-            });
-            awaitUntil(() -> session.stats().allocationWaits() > 0, end);
-            proxy.refuse(VolumeIoTest::inodeWrite, io.sheepfs.protocol.Result.EIO);
-            proxy.releaseAndHold(h -> (h[1] & 0xff) == Opcode.WRITE_OBJ && Le.u64(h, 16) == obj);
-            assertThrows(ExecutionException.class, () -> a.get(10, TimeUnit.SECONDS));
-            awaitUntil(() -> proxy.gatedRequests() > 1, end);
-            assertFalse(b.isDone(), "the second write's answer is held");
-            proxy.refuse(null, 0);
-            write(vol("ua"), 5L * MiB, anew); // creates the object anew, over the held write's bytes
-            assertEquals(2, session.stats().creates(), "the object was created anew");
-            assertFalse(b.isDone(), "the second write's answer is still held");
-            proxy.release();
-            ExecutionException eb = assertThrows(ExecutionException.class, () -> b.get(10, TimeUnit.SECONDS));
-            assertTrue(String.valueOf(eb.getCause().getMessage()).contains("Input/output error"), eb.toString());
-            write(vol("ua"), 7L * MiB, beside); // a write sent after the new create is the object's
-            reattach("ua");
-            assertArrayEquals(anew, read(vol("ua"), 5L * MiB, 4096));
-            assertArrayEquals(beside, read(vol("ua"), 7L * MiB, 4096));
-            assertArrayEquals(new byte[4096], read(vol("ua"), 6L * MiB, 4096), "the failed write's bytes are gone");
-        } finally {
-            ex.shutdownNow();
-        }
-    }
-
-    /**
      * Hyper: when the inode reload after a failed B-tree write fails too (sheep refuses the inode's
      * reads as well), the tree in memory still names the object sheep's inode may not. The next
      * write reloads first, then allocates the object anew. (Before, it took the fast path into the
@@ -676,11 +629,13 @@ class VolumeIoTest {
      * only afterwards, fails too (EIO): its bytes sit in an object no inode names, which the next
      * write there creates anew without them. The proxy holds the create's answer until the second
      * write waits for the object, refuses the index write, and holds the second write's answer
-     * until the index write has failed.
+     * until the index write has failed. With createdAnewFirst, a third write creates the object
+     * anew before that answer comes: the held write reached sheep before that create, which
+     * replaced the object and its bytes, so it still fails; a write sent after the create does not.
      */
-    @ParameterizedTest(name = "hyper={0}")
-    @ValueSource(booleans = {false, true})
-    void aWriteBesideAFailedIndexWriteFailsToo(boolean hyper) throws Exception {
+    @ParameterizedTest(name = "hyper={0}, created anew first={1}")
+    @CsvSource({"false,false", "true,false", "false,true", "true,true"})
+    void aWriteBesideAFailedIndexWriteFailsToo(boolean hyper, boolean createdAnewFirst) throws Exception {
         ExecutorService ex = Executors.newFixedThreadPool(2);
         try (CountingProxy proxy = startBehindProxy(0, FuseSession.Options.defaults())) {
             int vid = sheep.create("ub", 16L * MiB, 22, hyper);
@@ -709,17 +664,28 @@ class VolumeIoTest {
             assertEquals(1, proxy.refusedRequests());
             awaitUntil(() -> proxy.gatedRequests() > 1, end);
             assertFalse(b.isDone(), "the second write's answer is held");
+            if (createdAnewFirst) {
+                proxy.refuse(null, 0);
+                write(vol("ub"), 5L * MiB, after); // over the held write's bytes
+                assertEquals(2, session.stats().creates(), "the object was created anew");
+                assertFalse(b.isDone(), "the second write's answer is still held");
+            }
             proxy.release();
             ExecutionException eb = assertThrows(ExecutionException.class, () -> b.get(10, TimeUnit.SECONDS));
             assertTrue(String.valueOf(eb.getCause().getMessage()).contains("Input/output error"), eb.toString());
-            proxy.refuse(null, 0);
-            write(vol("ub"), 5L * MiB, after);
-            assertEquals(2, session.stats().creates(), "the object was created anew");
+            if (!createdAnewFirst) {
+                proxy.refuse(null, 0);
+                write(vol("ub"), 5L * MiB, after);
+                assertEquals(2, session.stats().creates(), "the object was created anew");
+            }
             if (!hyper) {
                 assertEquals(vid, sheep.indexEntry(vid, 1));
             }
+            byte[] later = random(58, 4096);
+            write(vol("ub"), 7L * MiB, later); // sent after the new create: the object's
             reattach("ub");
             assertArrayEquals(after, read(vol("ub"), 5L * MiB, 4096));
+            assertArrayEquals(later, read(vol("ub"), 7L * MiB, 4096));
             assertArrayEquals(new byte[4096], read(vol("ub"), 6L * MiB, 4096), "the failed write's bytes are gone");
         } finally {
             ex.shutdownNow();
