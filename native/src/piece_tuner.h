@@ -14,9 +14,9 @@
  * START in piece_tuner.c). A class that beats the epochs before and
  * after it by a margin, in two trials one after the other, is kept; failed tries get rarer (the
  * interval doubles), so a settled mount pays little for them. A trial whose first requests cost
- * twice the epoch before it ends there, lost: a slow class is not run for whole epochs. When requests of the kept class
- * come to cost less than half what they cost when it was chosen, tries start over (the nearest
- * first, at once): a size chosen while a VDI was being filled (sheep 1.0.1 took 8-12 ms per MiB
+ * twice the epoch before it ends there, lost: a slow class is not run for whole epochs. When
+ * requests of the kept class come to cost less than half what they cost when it was chosen,
+ * tries start over (the nearest first, at once): a size chosen while a VDI was being filled (sheep 1.0.1 took 8-12 ms per MiB
  * for first writes, best in 128 KiB pieces) had kept its rewrites (2-3.5 ms, best in 256 KiB) a
  * third slower for as long as the doubled interval lasted. Costs that rise do not start tries
  * over, nor do they move the reference, so a load that steps up and down does so once at most.

@@ -484,6 +484,12 @@ static void alloc_end(struct sfs_seg *s, int held_err)
 	}
 }
 
+/* Under v->mu: slot i records s's object as one whose index write failed. */
+static bool unnamed_is(const struct sfs_vol *v, int i, const struct sfs_seg *s)
+{
+	return v->unnamed[i].idx == s->idx && v->unnamed[i].vid == s->vid;
+}
+
 /* Under v->mu: write s, acknowledged by sheep, went into an object whose index write failed,
  * before the object was created anew (or it has not been): its bytes are in no object an inode
  * names, or the new create may have overwritten them (sheep may run requests on two
@@ -491,8 +497,7 @@ static void alloc_end(struct sfs_seg *s, int held_err)
 static bool unnamed_fails(struct sfs_vol *v, const struct sfs_seg *s)
 {
 	for (int i = 0; i < UNNAMED; i++)
-		if (v->unnamed[i].idx == s->idx && v->unnamed[i].vid == s->vid &&
-		    (v->unnamed[i].recreated == 0 || s->sent_after < v->unnamed[i].recreated))
+		if (unnamed_is(v, i, s) && (v->unnamed[i].recreated == 0 || s->sent_after < v->unnamed[i].recreated))
 			return true;
 	return false;
 }
@@ -502,18 +507,18 @@ static bool unnamed_fails(struct sfs_vol *v, const struct sfs_seg *s)
 static void unnamed_forget(struct sfs_seg *s)
 {
 	struct sfs_vol *v = s->r->vol;
-	bool any = false;
-	for (int i = 0; i < UNNAMED; i++)
-		any |= v->unnamed[i].idx == s->idx && v->unnamed[i].vid == s->vid && v->unnamed[i].recreated == 0;
-	if (!any)
-		return;
-	uint32_t now = atomic_load(&v->recreations) + 1;
-	if (now == 0)
-		now = 1; /* 0 means not recreated */
-	for (int i = 0; i < UNNAMED; i++)
-		if (v->unnamed[i].idx == s->idx && v->unnamed[i].vid == s->vid && v->unnamed[i].recreated == 0)
-			v->unnamed[i].recreated = now;
-	atomic_store_explicit(&v->recreations, now, memory_order_release);
+	uint32_t now = 0; /* the new count of re-creations, once one slot matches */
+	for (int i = 0; i < UNNAMED; i++) {
+		if (!unnamed_is(v, i, s) || v->unnamed[i].recreated != 0)
+			continue;
+		if (now == 0) {
+			now = atomic_load(&v->recreations) + 1;
+			now += now == 0; /* past a wrap: 0 means not recreated */
+		}
+		v->unnamed[i].recreated = now;
+	}
+	if (now != 0)
+		atomic_store_explicit(&v->recreations, now, memory_order_release);
 }
 
 static void reload_start(struct sfs_vol *v);
