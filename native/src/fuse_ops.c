@@ -138,7 +138,7 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 		want |= FUSE_CAP_WRITEBACK_CACHE;
 	conn->want |= conn->capable & want;
 	/* no splice: for direct I/O the kernel copies the pages into the pipe anyway, and each
-	 * request would take more system calls (measured: no CPU saved; see README, bench) */
+	 * request would take more system calls (measured: no CPU saved; see docs/BENCHMARKS.md) */
 	conn->want &= ~(conn->capable & (FUSE_CAP_SPLICE_READ | FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE));
 	unsigned mw = ctx->cfg.max_write > 0 ? (unsigned)ctx->cfg.max_write : 1u << 20;
 	conn->max_write = mw; /* libfuse caps it to its buffer (1 MiB + header) */

@@ -1,29 +1,14 @@
 /* Piece size of large volume requests, and how many of them go at once, chosen per cluster from
  * what it shows.
  *
- * Splitting a 1 MiB request into pieces sent at once lets sheep work on them in parallel, but
- * each piece costs a round trip. Which size wins depends on the cluster: a 3-node sheep 1.0
- * served 128 KiB pieces 2x faster than whole 1 MiB requests, the embedded sheep serves whole
- * requests fastest. How many pieces a connection keeps in flight matters too: the same 3 nodes
- * on 2 CPUs served a depth-16 load 20-30% faster with 2-4 per connection than with all of them
- * at once (its threads fight over the CPUs), where a bigger cluster gains from more.
- *
- * So the tuner measures: it keeps, per direction and per class (a piece size and a bound on pieces
- * in flight per connection), the time requests took per byte, and now and then sends requests with
- * another class, the nearest first. It starts with 256 KiB pieces, unbounded (why: START in
- * piece_tuner.c). A class that beats the epochs before and after it by a margin, in two trials one
- * after the other, is kept; failed tries get rarer (the interval doubles), so a settled mount pays
- * little for them. A trial whose first requests cost twice the epoch before it ends there, lost: a
- * slow class is not run for whole epochs. When requests of the kept class come to cost less than
- * half what they cost when it was chosen, tries start over (the nearest first, at once): a size
- * chosen while a VDI was being filled (sheep 1.0.1 took 8-12 ms per MiB for first writes, best in
- * 128 KiB pieces) had kept its rewrites (2-3.5 ms, best in 256 KiB) a third slower for as long as
- * the doubled interval lasted. Costs that rise do not start tries over, nor do they move the
- * reference, so a load that steps up and down does so once at most. The first epoch after each
- * change (to a trial, and back) is not measured: a cluster takes a while to follow. Held at 256
- * KiB after whole objects, sheep 1.0.1 served psync reads at 1.2x the whole-object speed in the
- * first 100 ms, 2x after half a second and 3x after a second; trials measured in that first epoch
- * lost.
+ * Why: pieces sent at once let sheep work in parallel, but each costs a round trip, and the best
+ * size and the best number in flight per connection differ from cluster to cluster. So the tuner
+ * measures, per direction and per class (a piece size and a bound on pieces in flight per
+ * connection), the time requests took per byte. Now and then it tries another class, the nearest
+ * first; a class that wins twice in a row is kept, and failed tries get rarer. When the kept class
+ * gets much cheaper (a filled VDI now being rewritten), tries start over. The epoch after each
+ * change is not measured: a cluster takes a while to follow. Rules and the measurements behind
+ * them: docs/DESIGN.md, "Piece size and pieces in flight".
  *
  * Only requests of at least SFS_TUNE_MIN_LEN are measured and bounded (smaller ones use the
  * current size, unmeasured and unbounded). All counters are atomics; the decision at the end of

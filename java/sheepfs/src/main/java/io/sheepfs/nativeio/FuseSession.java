@@ -54,9 +54,8 @@ public final class FuseSession implements AutoCloseable {
             }
         }
 
-        /** Piece size chosen by measurement (native piece_tuner.c): a 3-node sheep 1.0 served 128 KiB
-         *  pieces twice as fast as whole 1 MiB requests on one host and the other way round on another;
-         *  the embedded sheep serves whole requests fastest. */
+        /** Piece size chosen by measurement (native piece_tuner.c), because the fastest size differs
+         *  from cluster to cluster; the figures are in docs/DESIGN.md. */
         public static final int AUTO_PIECE = -1;
         public static final int DEFAULT_PIECE = AUTO_PIECE;
 
