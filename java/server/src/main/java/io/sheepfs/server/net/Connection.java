@@ -32,16 +32,12 @@ import java.util.concurrent.TimeUnit;
  * Small reads, and small writes that do not wait for a device (a store in memory, or --nosync),
  * are the exception: the reader serves and answers them itself, since two thread hand-offs cost
  * more than the copy to or from the page cache (a write that waits for a disk's flush stays with
- * the workers, whose flushes can overlap). Measured on 4 KiB random writes (2 vCPUs): half the
- * server CPU per write, 98k writes/s instead of 53k at depth 16 over two connections; what one
- * connection's deep queue loses is the workers' parallelism (a quarter of sheepfs's writes/s at
- * one job of depth 16). A client that stops reading then stops its own
+ * the workers, whose flushes can overlap). A client that stops reading then stops its own
  * reader too, which is the back-pressure it asked for.
  * Inline answers are buffered while more requests are already here, but go out every
  * {@link #FLUSH_EVERY} answers and whenever the reader is about to wait for the network: holding a
- * whole batch until its end made client and server take turns, each idle while the other worked
- * (measured, 2 vCPUs: sheepfs at one job of depth 16 went from 60k 4 KiB reads/s and 38k writes/s,
- * with half the CPU time idle, to 86k-99k of each, 8-13% idle).
+ * whole batch until its end made client and server take turns, each idle while the other worked.
+ * The measurements behind both choices: docs/DESIGN.md, "The embedded sheep".
  * Malformed framing, a stall inside a message or a stalled reader closes this connection only.
  */
 final class Connection implements Runnable {
