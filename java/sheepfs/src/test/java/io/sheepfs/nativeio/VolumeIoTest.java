@@ -411,13 +411,15 @@ class VolumeIoTest {
     @Test
     void aDeepQueueOfSequentialReadsIsNotReadAhead() throws Exception {
         try (CountingProxy slow = startBehindProxy(4, FuseSession.Options.defaults())) {
-            attachedWithData("deep", 128L * MiB, 9, 64 * MiB);
+            attachedWithData("deep", 256L * MiB, 9, 128 * MiB);
             long before = session.stats().readaheadBytes();
-            run("fio", "--name=deep", "--filename=" + vol("deep"), "--rw=read", "--bs=1M", "--size=64M",
+            run("fio", "--name=deep", "--filename=" + vol("deep"), "--rw=read", "--bs=1M", "--size=128M",
                     "--ioengine=libaio", "--iodepth=16", "--direct=1", "--output=/dev/null");
             long deep = session.stats().readaheadBytes() - before;
-            // before the queue fills, a window or so may be read ahead (29 MiB without the check)
-            assertTrue(deep <= 16L * MiB, "bytes read ahead for 64 MiB read at queue depth 16: " + deep);
+            // Before the queue fills, a window or so may be read ahead: 17 MiB once under ASan on a
+            // busy machine. Without the check, about half of what is read (29 MiB of 64): 128 MiB
+            // keeps that far above the bound.
+            assertTrue(deep <= 24L * MiB, "bytes read ahead for 128 MiB read at queue depth 16: " + deep);
 
             try (FileChannel r = FileChannel.open(vol("deep"), StandardOpenOption.READ)) {
                 for (int i = 0; i < 8; i++) {
