@@ -695,8 +695,8 @@ static void hyper_begin(struct sfs_seg *s)
 		s->upd.nr = 0;
 		s->hstep = 0;
 		alloc_end(s, EIO);
+		hyper_next(v); /* before seg_done: the request's end may drop the last reference to v */
 		seg_done(s, e == SD_ERR_FULL ? ENOSPC : EIO);
-		hyper_next(v);
 		return;
 	}
 	/* Never rewrite the inode header: after a snapshot elsewhere it is the snapshot's (its
@@ -713,8 +713,8 @@ static void hyper_begin(struct sfs_seg *s)
 	s->hstep = 0;
 	if (s->upd.nr == 0) {
 		alloc_release(s);
+		hyper_next(v); /* before seg_done, as above */
 		seg_done(s, 0);
-		hyper_next(v);
 		return;
 	}
 	/* As for flat volumes: the writes waiting for the object go beside the B-tree writes. Taken
@@ -1009,8 +1009,8 @@ static void io_done(struct sfs_io *io)
 		if (res != SD_RES_SUCCESS) {
 			vlog(v, s, "index update", res, 0);
 			index_failed(s);
+			hyper_next(v); /* before seg_done: the request's end may drop the last reference to v */
 			seg_done(s, EIO);
-			hyper_next(v);
 			return;
 		}
 		if (++s->hstep < s->upd.nr) {
@@ -1018,8 +1018,8 @@ static void io_done(struct sfs_io *io)
 			return;
 		}
 		alloc_release(s);
+		hyper_next(v); /* before seg_done, as above */
 		seg_done(s, 0);
-		hyper_next(v);
 		return;
 	}
 }
