@@ -22,7 +22,7 @@ struct sfs_stats {
 	atomic_ullong reads, writes, read_bytes, write_bytes;
 	atomic_ullong segments, hole_segments, creates, cow_creates, index_writes;
 	atomic_ullong readonly_retries, reloads, errors, alloc_waits;
-	atomic_ullong reloads_failed; /* counted once the volume knows (stale set: see volume.c) */
+	atomic_ullong reloads_failed; /* counted once the volume knows (stale set: see volume_inode.c) */
 	atomic_llong writes_inflight; /* volume writes between submit and reply */
 	atomic_llong writes_peak;     /* most at once: shows whether the kernel let writers overlap */
 	atomic_ullong discards;
