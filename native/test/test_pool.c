@@ -1,6 +1,7 @@
 /* Socket pool tests against a small sheep-like peer on loopback: out-of-order answers matched by
- * id, corked batches, resending after a dropped connection, a malformed answer, an unreachable
- * gateway, a source the I/O threads serve beside their sockets. */
+ * id, corked batches, resending after a dropped connection (to the same gateway, or to the next
+ * one when the first refuses), a malformed answer, an unreachable gateway, request timeouts, a
+ * source the I/O threads serve beside their sockets. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -22,7 +23,10 @@
 
 #include "test_require.h"
 
-enum mode { ANSWER_REVERSED, DROP_FIRST_CONNECTION, BAD_ID_FIRST, SILENT_FIRST, SILENT };
+/* DROP_AND_REFUSE: as DROP_FIRST_CONNECTION, and the gateway stops listening before it drops. */
+enum mode {
+	ANSWER_REVERSED, DROP_FIRST_CONNECTION, DROP_AND_REFUSE, BAD_ID_FIRST, SILENT_FIRST, SILENT
+};
 
 struct peer {
 	int lfd;
@@ -137,8 +141,12 @@ static void serve(struct peer *p, int fd, int nconn)
 		if (n > atomic_load(&p->max_unanswered))
 			atomic_store(&p->max_unanswered, n);
 		total++;
-		if (p->mode == DROP_FIRST_CONNECTION && nconn == 1 && total == 5)
+		if ((p->mode == DROP_FIRST_CONNECTION || p->mode == DROP_AND_REFUSE) && nconn == 1 &&
+		    total == 5) {
+			if (p->mode == DROP_AND_REFUSE) /* first: the pool's reconnect is refused */
+				shutdown(p->lfd, SHUT_RDWR);
 			break; /* vanish with requests in flight */
+		}
 		if (p->mode == SILENT || (p->mode == SILENT_FIRST && nconn == 1)) {
 			n = 0; /* a hung gateway: reads requests, never answers */
 			continue;
@@ -489,6 +497,33 @@ static void test_resend_after_drop(void)
 	peer_stop(&p);
 }
 
+/* The gateway drops the connection with requests in flight and refuses a new one: they are sent
+ * again to the next gateway and complete there, and later requests go there at once. */
+static void test_resend_to_next_gateway(void)
+{
+	struct peer first, next;
+	peer_start(&first, DROP_AND_REFUSE, 1);
+	peer_start(&next, ANSWER_REVERSED, 4);
+	char gw[64];
+	snprintf(gw, sizeof(gw), "127.0.0.1:%d,127.0.0.1:%d", first.port, next.port);
+	struct sfs_pool_cfg cfg = { .connections = 1, .connect_timeout_ms = 1000, .max_attempts = 3 };
+	struct sfs_pool *pool = sfs_pool_create(&cfg, gw);
+	CHECK(pool != NULL);
+	run_reads(pool, 40, 0);
+	struct sfs_pool_stats st;
+	sfs_pool_stats(pool, &st);
+	CHECK(st.reconnects == 1 && st.resent >= 36 && st.failed == 0);
+	/* the first gateway got 5 and answered at most 4: the rest reached the next one */
+	CHECK(atomic_load(&first.received) == 5 && atomic_load(&first.conns) == 1);
+	CHECK(atomic_load(&next.received) >= 36);
+	int before = atomic_load(&next.received);
+	run_reads(pool, 10, 0);
+	CHECK(atomic_load(&next.received) == before + 10 && atomic_load(&next.conns) == 1);
+	sfs_pool_destroy(pool);
+	peer_stop(&first);
+	peer_stop(&next);
+}
+
 static void test_malformed_answer(void)
 {
 	struct peer p;
@@ -585,6 +620,27 @@ static void test_request_timeout(void)
 	struct sfs_pool_stats st;
 	sfs_pool_stats(pool, &st);
 	CHECK(st.timeouts >= 1 && st.resent >= 10 && st.failed == 0);
+	sfs_pool_destroy(pool);
+	peer_stop(&p);
+}
+
+/* A gateway that never answers: every timeout resets the connection and costs each request an
+ * attempt; with the attempts used up they fail with EIO instead of waiting forever. */
+static void test_request_timeout_gives_up(void)
+{
+	struct peer p;
+	peer_start(&p, SILENT, 1);
+	char gw[64];
+	snprintf(gw, sizeof(gw), "127.0.0.1:%d", p.port);
+	struct sfs_pool_cfg cfg = { .connections = 1, .request_timeout_ms = 200, .max_attempts = 2 };
+	struct sfs_pool *pool = sfs_pool_create(&cfg, gw);
+	CHECK(pool != NULL);
+	run_reads(pool, 5, 1);
+	struct sfs_pool_stats st;
+	sfs_pool_stats(pool, &st);
+	/* sent twice (the second time on a new connection), timed out twice, then failed */
+	CHECK(st.timeouts == 2 && st.reconnects == 2 && st.resent == 5 && st.failed == 5);
+	CHECK(atomic_load(&p.conns) == 2 && atomic_load(&p.received) == 10);
 	sfs_pool_destroy(pool);
 	peer_stop(&p);
 }
@@ -904,6 +960,8 @@ int main(void)
 	test_cork();
 	fprintf(stderr, "-- test_resend_after_drop\n");
 	test_resend_after_drop();
+	fprintf(stderr, "-- test_resend_to_next_gateway\n");
+	test_resend_to_next_gateway();
 	fprintf(stderr, "-- test_malformed_answer\n");
 	test_malformed_answer();
 	fprintf(stderr, "-- test_unreachable\n");
@@ -914,6 +972,8 @@ int main(void)
 	test_retry_until_up();
 	fprintf(stderr, "-- test_request_timeout\n");
 	test_request_timeout();
+	fprintf(stderr, "-- test_request_timeout_gives_up\n");
+	test_request_timeout_gives_up();
 	fprintf(stderr, "-- test_source_always_ready\n");
 	test_source_always_ready();
 	fprintf(stderr, "-- test_shutdown\n");
