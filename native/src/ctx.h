@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cfg.h"
 #include "readahead.h"
 #include "vol_table.h"
 #include "volume.h"
@@ -16,23 +17,6 @@ struct sfs_bufpool;
 struct sfs_pool;
 struct sfs_upcalls;
 struct sfs_uring;
-
-/* Configuration given by FuseSession at creation (int[] in this order). */
-struct sfs_cfg {
-	int max_threads;     /* libfuse worker limit (explicit: the v1 default caps at 10) */
-	int clone_fd;        /* one /dev/fuse fd per worker */
-	int max_background;  /* kernel's async request limit (default 12 is too low for AIO) */
-	int connections;     /* sockets in the pool */
-	int max_piece;       /* volume I/O pieces: at most this many bytes; 0: whole objects; -1: tuned */
-	int writeback_cache; /* ask the kernel for writeback caching (page-cache mode) */
-	int io_flusher;      /* PR_SET_IO_FLUSHER on serving threads */
-	int max_write;       /* bytes per FUSE write (max 1 MiB) */
-	int uid, gid;        /* owner of every file; -1 = the process's */
-	int parallel_dw;     /* FOPEN_PARALLEL_DIRECT_WRITES on direct-I/O volume opens */
-	int readers;         /* workers reading /dev/fuse at once; 0: one per 4 CPUs */
-	int uring_depth;     /* FUSE over io_uring with this many entries per CPU; 0: /dev/fuse only */
-};
-#define SFS_CFG_INTS 13
 
 struct sfs_ctx {
 	struct sfs_upcalls *up; /* the Java tree (jni_upcalls.c) */

@@ -9,8 +9,9 @@
 #include <string.h>
 #include <errno.h>
 
+#include "cfg.h"
+#include "counters.h"
 #include "ctx.h"
-#include "fuse_uring.h"
 #include "jni_fuse.h"
 #include "jni_upcalls.h"
 #include "pool.h"
@@ -76,25 +77,42 @@ static char **fuse_argv(JNIEnv *env, jobjectArray jargs, jsize *argc)
 	return argv;
 }
 
-/* The configuration: FuseSession's int[] in struct sfs_cfg's order. */
-static bool read_cfg(JNIEnv *env, jintArray jcfg, struct sfs_cfg *cfg)
+/* The configuration: FuseSession's settings by name (cfg.h), the rest at their defaults. False
+ * (an IOException thrown) for a name this library does not know: Java is out of step with it. */
+static bool read_cfg(JNIEnv *env, jobjectArray jnames, jintArray jvalues, struct sfs_cfg *cfg)
 {
-	jint c[SFS_CFG_INTS] = { 0 };
-	if (jcfg == NULL || (*env)->GetArrayLength(env, jcfg) != SFS_CFG_INTS)
+	sfs_cfg_defaults(cfg);
+	jsize n = jnames ? (*env)->GetArrayLength(env, jnames) : 0;
+	if (jvalues == NULL || (*env)->GetArrayLength(env, jvalues) != n) {
+		throw_io(env, "sheepfs: configuration names and values differ in number");
 		return false;
-	(*env)->GetIntArrayRegion(env, jcfg, 0, SFS_CFG_INTS, c);
-	*cfg = (struct sfs_cfg){ c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11], c[12] };
-	return true;
+	}
+	bool ok = true;
+	for (jsize i = 0; i < n && ok; i++) {
+		jstring js = (*env)->GetObjectArrayElement(env, jnames, i);
+		char *name = dup_utf(env, js);
+		jint v = 0;
+		(*env)->GetIntArrayRegion(env, jvalues, i, 1, &v);
+		if (name == NULL) {
+			ok = false;
+			throw_io(env, "sheepfs: configuration name %d missing (or out of memory)", (int)i);
+		} else if (sfs_cfg_set(cfg, name, v) != 0) {
+			ok = false;
+			throw_io(env, "sheepfs: unknown configuration name '%s' (the native library is older than the Java code?)", name);
+		}
+		free(name);
+		if (js)
+			(*env)->DeleteLocalRef(env, js);
+	}
+	return ok;
 }
 
 static jlong n_create(JNIEnv *env, jclass cls, jobject callbacks, jstring jmnt, jobjectArray jargs,
-		      jstring jgw, jintArray jcfg)
+		      jstring jgw, jobjectArray jcfg_names, jintArray jcfg_values)
 {
 	struct sfs_cfg cfg;
-	if (!read_cfg(env, jcfg, &cfg)) {
-		throw_io(env, "sheepfs: bad configuration array");
+	if (!read_cfg(env, jcfg_names, jcfg_values, &cfg))
 		return 0;
-	}
 	struct sfs_upcalls *up = sfs_upcalls_create(env, callbacks);
 	if (up == NULL) {
 		throw_io(env, "sheepfs: FsCallbacks does not have the expected methods");
@@ -180,40 +198,39 @@ static jlongArray n_volume_info(JNIEnv *env, jclass cls, jlong h, jlong ino)
 	return r;
 }
 
-static jlongArray n_stats(JNIEnv *env, jclass cls, jlong h)
+/* The counters' names (counters.c), in the order n_counters gives their values. */
+static jobjectArray n_counter_names(JNIEnv *env, jclass cls)
 {
-	struct sfs_ctx *ctx = ctx_from(h);
-	struct sfs_stats *s = &ctx->stats;
-	struct sfs_pool_stats ps;
-	sfs_pool_stats(ctx->pool, &ps);
-	struct sfs_uring_stats us;
-	sfs_uring_stats(ctx->uring, &us);
-	jlong a[] = {
-		(jlong)atomic_load(&s->reads), (jlong)atomic_load(&s->writes),
-		(jlong)atomic_load(&s->read_bytes), (jlong)atomic_load(&s->write_bytes),
-		(jlong)atomic_load(&s->segments), (jlong)atomic_load(&s->hole_segments),
-		(jlong)atomic_load(&s->creates), (jlong)atomic_load(&s->cow_creates),
-		(jlong)atomic_load(&s->index_writes), (jlong)atomic_load(&s->readonly_retries),
-		(jlong)atomic_load(&s->reloads), (jlong)atomic_load(&s->errors), (jlong)atomic_load(&s->alloc_waits),
-		(jlong)ps.requests, (jlong)ps.resent, (jlong)ps.failed, (jlong)ps.reconnects,
-		(jlong)ps.connect_failures, (jlong)ps.malformed, (jlong)ps.inflight,
-		(jlong)atomic_load(&ctx->upcalls), (jlong)atomic_load(&ctx->upcall_errors),
-		(jlong)atomic_load(&s->writes_peak), (jlong)atomic_load(&s->discards), (jlong)ps.timeouts,
-		(jlong)atomic_load(&s->probes), (jlong)atomic_load(&s->adopted),
-		(jlong)atomic_load(&s->zero_copy_bytes), (jlong)atomic_load(&s->ra_hits), (jlong)atomic_load(&s->ra_bytes),
-		(jlong)ps.sends, (jlong)atomic_load(&ctx->readers_peak),
-		(jlong)us.requests, (jlong)us.queues, (jlong)us.depth, (jlong)us.ring_bytes, (jlong)us.ring_resident_bytes, (jlong)us.batched_commits,
-		(jlong)us.io_thread_ran, (jlong)us.handed,
-		(jlong)sfs_tuner_current(&ctx->pieces, false), (jlong)sfs_tuner_current(&ctx->pieces, true),
-		(jlong)sfs_tuner_tries(&ctx->pieces), (jlong)sfs_tuner_switches(&ctx->pieces),
-		(jlong)sfs_tuner_current_cap(&ctx->pieces, false), (jlong)sfs_tuner_current_cap(&ctx->pieces, true),
-		(jlong)atomic_load(&s->reloads_failed),
-	};
-	jsize n = (jsize)(sizeof(a) / sizeof(a[0]));
-	jlongArray r = (*env)->NewLongArray(env, n);
-	if (r != NULL)
-		(*env)->SetLongArrayRegion(env, r, 0, n, a);
+	jsize n = (jsize)sfs_counters_count();
+	jclass str = (*env)->FindClass(env, "java/lang/String");
+	jobjectArray r = str ? (*env)->NewObjectArray(env, n, str, NULL) : NULL;
+	for (jsize i = 0; r && i < n; i++) {
+		jstring s = (*env)->NewStringUTF(env, sfs_counter_name((size_t)i));
+		if (s == NULL)
+			return NULL; /* OutOfMemoryError pending */
+		(*env)->SetObjectArrayElement(env, r, i, s);
+		(*env)->DeleteLocalRef(env, s);
+	}
+	if (str)
+		(*env)->DeleteLocalRef(env, str);
 	return r;
+}
+
+static jlongArray n_counters(JNIEnv *env, jclass cls, jlong h)
+{
+	size_t n = sfs_counters_count();
+	uint64_t *v = malloc(n * sizeof(*v));
+	jlong *j = malloc(n * sizeof(*j));
+	jlongArray r = v && j ? (*env)->NewLongArray(env, (jsize)n) : NULL;
+	if (r != NULL) {
+		sfs_counters_read(ctx_from(h), v);
+		for (size_t i = 0; i < n; i++)
+			j[i] = (jlong)v[i];
+		(*env)->SetLongArrayRegion(env, r, 0, (jsize)n, j);
+	}
+	free(v);
+	free(j);
+	return r; /* NULL: out of memory (FuseSession says so) */
 }
 
 static jint n_set_gateway(JNIEnv *env, jclass cls, jlong h, jstring spec)
@@ -234,14 +251,15 @@ static jstring n_gateway(JNIEnv *env, jclass cls, jlong h)
 }
 
 static const JNINativeMethod methods[] = {
-	{ "nCreate", "(L" CALLBACKS_CLASS ";Ljava/lang/String;[Ljava/lang/String;Ljava/lang/String;[I)J", (void *)n_create },
+	{ "nCreate", "(L" CALLBACKS_CLASS ";Ljava/lang/String;[Ljava/lang/String;Ljava/lang/String;[Ljava/lang/String;[I)J", (void *)n_create },
 	{ "nRun", "(J)I", (void *)n_run },
 	{ "nUnmount", "(JZ)I", (void *)n_unmount },
 	{ "nDestroy", "(J)V", (void *)n_destroy },
 	{ "nAttach", "(JJ[BI)I", (void *)n_attach },
 	{ "nDetach", "(JJ)I", (void *)n_detach },
 	{ "nVolumeInfo", "(JJ)[J", (void *)n_volume_info },
-	{ "nStats", "(J)[J", (void *)n_stats },
+	{ "nCounterNames", "()[Ljava/lang/String;", (void *)n_counter_names },
+	{ "nCounters", "(J)[J", (void *)n_counters },
 	{ "nSetGateway", "(JLjava/lang/String;)I", (void *)n_set_gateway },
 	{ "nGateway", "(J)Ljava/lang/String;", (void *)n_gateway },
 };

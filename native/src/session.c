@@ -19,6 +19,7 @@
 #include <fuse_lowlevel.h>
 
 #include "bufpool.h"
+#include "cfg.h"
 #include "ctx.h"
 #include "fuse_loop.h"
 #include "fuse_ops.h"
