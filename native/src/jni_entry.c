@@ -1,7 +1,6 @@
 /* JNI entry: JNI_OnLoad registers every native method from one table (no symbol-name lookup). */
 #include <jni.h>
 #include <fuse_lowlevel.h>
-#include "sd_proto.h"
 #include "jni_fuse.h"
 
 #define STR_(x) #x

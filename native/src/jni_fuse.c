@@ -15,6 +15,7 @@
 #include "jni_fuse.h"
 #include "jni_upcalls.h"
 #include "pool.h"
+#include "sd_proto.h"
 #include "session.h"
 #include "vol_table.h"
 #include "volume.h"

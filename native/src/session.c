@@ -24,6 +24,7 @@
 #include "fuse_loop.h"
 #include "fuse_ops.h"
 #include "fuse_uring.h"
+#include "piece_tuner.h"
 #include "pool.h"
 #include "vol_table.h"
 #include "volume.h"
