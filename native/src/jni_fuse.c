@@ -23,8 +23,11 @@
 #define SESSION_CLASS "io/sheepfs/nativeio/FuseSession"
 #define CALLBACKS_CLASS "io/sheepfs/nativeio/FsCallbacks"
 
+/* Throws an IOException, unless an exception (an OutOfMemoryError) is pending already. */
 __attribute__((format(printf, 2, 3))) static void throw_io(JNIEnv *env, const char *fmt, ...)
 {
+	if ((*env)->ExceptionCheck(env))
+		return;
 	char msg[1024];
 	va_list ap;
 	va_start(ap, fmt);
