@@ -13,8 +13,12 @@
 
 #include <linux/fuse.h> /* struct fuse_in_header: the opcode of a request read */
 
+#include <fuse_lowlevel.h>
+
 #include "bufpool.h"
 #include "ctx.h"
+#include "fuse_uring.h"
+#include "pool.h"
 
 struct sfs_worker {
 	struct sfs_loop *loop;
@@ -137,7 +141,7 @@ static void *worker_main(void *arg)
 		}
 		struct fuse_buf fb = { .mem = w->buf, .size = bufsize };
 		int r;
-		/* reads at most bufsize (see jni_fuse.c); the descriptor is non-blocking: when nothing
+		/* reads at most bufsize (see session.c); the descriptor is non-blocking: when nothing
 		 * is queued, the requests gathered so far go out before the worker sleeps. Once
 		 * unmounted the descriptor reports an error and the next read says ENODEV; the timeout
 		 * covers a reader whose wake-up went to another. */

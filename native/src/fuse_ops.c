@@ -1,5 +1,5 @@
 /* libfuse3 low-level operations. Volumes are served here in C (no upcall per read/write); every
- * other inode is Java's, reached through FsCallbacks upcalls. One small function per op, all
+ * other inode is Java's, reached through the upcalls (upcalls.h). One small function per op, all
  * state in the sfs_ctx behind fuse_req_userdata (libfuse example/passthrough_ll.c style). */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -12,31 +12,26 @@
 #include <unistd.h>
 #include <linux/fuse.h> /* struct fuse_open_out, FOPEN_PARALLEL_DIRECT_WRITES (libfuse 3.14 has no field) */
 
+#include "bufpool.h"
 #include "ctx.h"
 #include "fuse_loop.h"
+#include "fuse_ops.h"
+#include "fuse_uring.h"
 #include "readahead.h"
-#include "jni_util.h"
+#include "upcalls.h"
+#include "vol_fh.h"
+#include "vol_table.h"
+#include "volume.h"
 
 #ifndef FOPEN_PARALLEL_DIRECT_WRITES
 #define FOPEN_PARALLEL_DIRECT_WRITES (1 << 6)
 #endif
 
-#define VOL_FH_BIT (UINT64_C(1) << 63)
-#define KIND_VOLUME 4
-#define ATTR_LEN 7
 #define VOL_TIMEOUT 1.0 /* attrs of a volume inode: its size is stable while attached */
 
 struct vhandle {
-	struct sfs_vt_entry *ent;
-	struct sfs_vol *vol;
-	struct sfs_ra *ra; /* direct I/O opens: the kernel reads nothing ahead for them */
-};
-
-struct dirh {
-	uint32_t n;
-	char **names;
-	uint64_t *inos;
-	uint32_t *modes;
+	struct sfs_vol *vol; /* a reference of its own: a detach leaves the handle working */
+	struct sfs_ra *ra;   /* direct I/O opens: the kernel reads nothing ahead for them */
 };
 
 static struct sfs_ctx *ctx_of(fuse_req_t req)
@@ -44,41 +39,10 @@ static struct sfs_ctx *ctx_of(fuse_req_t req)
 	return fuse_req_userdata(req);
 }
 
-/* ------------------------------------------------------------------ volume table */
-
-static struct sfs_vt_entry *vt_find(struct sfs_ctx *ctx, uint64_t ino)
-{
-	for (struct sfs_vt_entry *e = ctx->vt[ino % SFS_VT_BUCKETS]; e; e = e->next)
-		if (e->ino == ino)
-			return e;
-	return NULL;
-}
-
-void sfs_vt_entry_put(struct sfs_vt_entry *e)
-{
-	if (atomic_fetch_sub(&e->refs, 1) == 1) {
-		sfs_vol_put(e->vol);
-		free(e);
-	}
-}
-
-struct sfs_vol *sfs_vt_get(struct sfs_ctx *ctx, uint64_t ino)
-{
-	struct sfs_vol *v = NULL;
-	pthread_rwlock_rdlock(&ctx->vt_lock);
-	struct sfs_vt_entry *e = vt_find(ctx, ino);
-	if (e) {
-		v = e->vol;
-		sfs_vol_get(v);
-	}
-	pthread_rwlock_unlock(&ctx->vt_lock);
-	return v;
-}
-
 /* Volumes: size from the inode, blocks from the allocated objects (so cp --sparse sees holes). */
 static void volume_attr(struct sfs_ctx *ctx, struct stat *st)
 {
-	struct sfs_vol *v = sfs_vt_get(ctx, st->st_ino);
+	struct sfs_vol *v = sfs_vt_get(&ctx->vt, st->st_ino);
 	if (v == NULL)
 		return;
 	struct sfs_vol_info vi;
@@ -92,37 +56,14 @@ static void volume_attr(struct sfs_ctx *ctx, struct stat *st)
 	sfs_vol_put(v);
 }
 
-/* ------------------------------------------------------------------ upcall helpers */
-
-/* Decodes FsCallbacks' long[] attributes. Returns 0, or the errno Java returned. */
-static int attr_decode(struct sfs_ctx *ctx, JNIEnv *env, jlongArray arr, struct stat *st, int *kind)
+/* What sheepfs adds to the attributes Java gives: the owner, and a volume's size and blocks. */
+static void own_attr(struct sfs_ctx *ctx, struct stat *st, int kind)
 {
-	if (arr == NULL)
-		return EIO;
-	jsize n = (*env)->GetArrayLength(env, arr);
-	jlong a[ATTR_LEN] = { 0 };
-	if (n == 1) {
-		(*env)->GetLongArrayRegion(env, arr, 0, 1, a);
-		return a[0] > 0 && a[0] < 4096 ? (int)a[0] : EIO;
-	}
-	if (n < ATTR_LEN)
-		return EIO;
-	(*env)->GetLongArrayRegion(env, arr, 0, ATTR_LEN, a);
-	memset(st, 0, sizeof(*st));
-	st->st_ino = (ino_t)a[0];
-	*kind = (int)a[1];
-	st->st_mode = (mode_t)a[2];
-	st->st_size = (off_t)a[3];
-	st->st_nlink = (nlink_t)a[4];
-	st->st_mtim.tv_sec = (time_t)a[5];
-	st->st_atim = st->st_ctim = st->st_mtim;
-	st->st_blocks = (blkcnt_t)a[6];
 	st->st_uid = (uid_t)ctx->cfg.uid;
 	st->st_gid = (gid_t)ctx->cfg.gid;
 	st->st_blksize = 4096;
-	if (*kind == KIND_VOLUME)
+	if (kind == SFS_KIND_VOLUME)
 		volume_attr(ctx, st);
-	return 0;
 }
 
 /* ------------------------------------------------------------------ ops */
@@ -152,157 +93,56 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct sfs_ctx *ctx = ctx_of(req);
-	JNIEnv *env = sfs_env(ctx);
-	if (env == NULL) {
-		fuse_reply_err(req, EIO);
-		return;
-	}
 	struct fuse_entry_param e;
-	int kind = 0, err = EIO;
+	int kind = 0;
 	memset(&e, 0, sizeof(e));
-	SFS_LOCAL_FRAME(env, 8)
-	{
-		size_t len = strlen(name);
-		jbyteArray jname = (*env)->NewByteArray(env, (jsize)len);
-		if (jname == NULL) {
-			err = ENOMEM;
-			sfs_exception(ctx, env, "lookup");
-		} else {
-			(*env)->SetByteArrayRegion(env, jname, 0, (jsize)len, (const jbyte *)name);
-			jlongArray r = (*env)->CallObjectMethod(env, ctx->cb, ctx->mid.lookup, (jlong)parent, jname);
-			err = sfs_exception(ctx, env, "lookup") ? EIO : attr_decode(ctx, env, r, &e.attr, &kind);
-		}
-	}
+	int err = sfs_up_lookup(ctx, parent, name, &e.attr, &kind);
 	if (err) {
 		fuse_reply_err(req, err);
 		return;
 	}
+	own_attr(ctx, &e.attr, kind);
 	e.ino = e.attr.st_ino;
 	e.generation = 1;
 	/* Entries are never cached, volumes' included: a detach + attach gives volume/NAME a new
 	 * inode, and a cached entry would lead the kernel to the old one (ENOENT, or the old size).
 	 * Only path lookups pay; I/O goes through the open handle. */
 	e.entry_timeout = 0.0;
-	e.attr_timeout = kind == KIND_VOLUME ? VOL_TIMEOUT : 0.0;
+	e.attr_timeout = kind == SFS_KIND_VOLUME ? VOL_TIMEOUT : 0.0;
 	fuse_reply_entry(req, &e);
 }
 
 static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct sfs_ctx *ctx = ctx_of(req);
-	JNIEnv *env = sfs_env(ctx);
 	struct stat st;
-	int kind = 0, err = EIO;
-	if (env == NULL) {
-		fuse_reply_err(req, EIO);
-		return;
-	}
-	SFS_LOCAL_FRAME(env, 4)
-	{
-		jlongArray r = (*env)->CallObjectMethod(env, ctx->cb, ctx->mid.getattr, (jlong)ino);
-		err = sfs_exception(ctx, env, "getattr") ? EIO : attr_decode(ctx, env, r, &st, &kind);
-	}
-	if (err)
+	int kind = 0;
+	int err = sfs_up_getattr(ctx, ino, &st, &kind);
+	if (err) {
 		fuse_reply_err(req, err);
-	else
-		fuse_reply_attr(req, &st, kind == KIND_VOLUME ? VOL_TIMEOUT : 0.0);
-}
-
-static void dirh_free(struct dirh *d)
-{
-	if (d == NULL)
 		return;
-	for (uint32_t i = 0; i < d->n; i++)
-		free(d->names[i]);
-	free(d->names);
-	free(d->inos);
-	free(d->modes);
-	free(d);
+	}
+	own_attr(ctx, &st, kind);
+	fuse_reply_attr(req, &st, kind == SFS_KIND_VOLUME ? VOL_TIMEOUT : 0.0);
 }
 
 /* The listing is taken once at opendir: readdir then serves stable offsets from it. */
 static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct sfs_ctx *ctx = ctx_of(req);
-	JNIEnv *env = sfs_env(ctx);
-	int err = EIO;
-	struct dirh *d = NULL;
-	if (env == NULL) {
-		fuse_reply_err(req, EIO);
-		return;
-	}
-	SFS_LOCAL_FRAME(env, 16)
-	{
-		err = 0;
-		jobject de = (*env)->CallObjectMethod(env, ctx->cb, ctx->mid.readdir, (jlong)ino);
-		if (sfs_exception(ctx, env, "readdir")) {
-			err = EIO;
-		} else if (de == NULL) {
-			err = ENOTDIR;
-		} else {
-			/* record accessors: each call checked before the next JNI call */
-			jobjectArray names = (*env)->CallObjectMethod(env, de, ctx->mid.de_names);
-			jlongArray inos = sfs_exception(ctx, env, "readdir") ? NULL : (*env)->CallObjectMethod(env, de, ctx->mid.de_inos);
-			jintArray modes = sfs_exception(ctx, env, "readdir") ? NULL : (*env)->CallObjectMethod(env, de, ctx->mid.de_modes);
-			bool threw = sfs_exception(ctx, env, "readdir");
-			jsize n = !threw && names && inos && modes ? (*env)->GetArrayLength(env, names) : -1;
-			if (n < 0 || (*env)->GetArrayLength(env, inos) != n || (*env)->GetArrayLength(env, modes) != n) {
-				err = EIO;
-			} else {
-				d = calloc(1, sizeof(*d));
-				if (d) {
-					d->names = calloc((size_t)n + 1, sizeof(char *));
-					d->inos = calloc((size_t)n + 1, sizeof(uint64_t));
-					d->modes = calloc((size_t)n + 1, sizeof(uint32_t));
-				}
-				if (d == NULL || d->names == NULL || d->inos == NULL || d->modes == NULL) {
-					err = ENOMEM;
-				} else {
-					jlong *il = malloc(sizeof(jlong) * ((size_t)n + 1));
-					jint *ml = malloc(sizeof(jint) * ((size_t)n + 1));
-					if (il == NULL || ml == NULL) {
-						err = ENOMEM;
-					} else {
-						(*env)->GetLongArrayRegion(env, inos, 0, n, il);
-						(*env)->GetIntArrayRegion(env, modes, 0, n, ml);
-						for (jsize i = 0; i < n && err == 0; i++) {
-							jbyteArray b = (*env)->GetObjectArrayElement(env, names, i);
-							jsize bl = b ? (*env)->GetArrayLength(env, b) : 0;
-							char *s = malloc((size_t)bl + 1);
-							if (s == NULL) {
-								err = ENOMEM;
-							} else {
-								if (bl > 0)
-									(*env)->GetByteArrayRegion(env, b, 0, bl, (jbyte *)s);
-								s[bl] = '\0';
-								d->names[d->n] = s;
-								d->inos[d->n] = (uint64_t)il[i];
-								d->modes[d->n] = (uint32_t)ml[i];
-								d->n++;
-							}
-							if (b)
-								(*env)->DeleteLocalRef(env, b); /* one per entry: don't let a long listing fill the frame */
-						}
-					}
-					free(il);
-					free(ml);
-				}
-			}
-		}
-	}
+	struct sfs_dir *d = NULL;
+	int err = sfs_up_readdir(ctx_of(req), ino, &d);
 	if (err) {
-		dirh_free(d);
 		fuse_reply_err(req, err);
 		return;
 	}
 	fi->fh = (uint64_t)(uintptr_t)d;
 	if (fuse_reply_open(req, fi) == -ENOENT)
-		dirh_free(d);
+		sfs_dir_free(d);
 }
 
 static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
 {
-	struct dirh *d = (struct dirh *)(uintptr_t)fi->fh;
+	struct sfs_dir *d = (struct sfs_dir *)(uintptr_t)fi->fh;
 	char *buf = malloc(size);
 	size_t used = 0;
 	if (buf == NULL) {
@@ -338,7 +178,7 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, s
 
 static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	dirh_free((struct dirh *)(uintptr_t)fi->fh);
+	sfs_dir_free((struct sfs_dir *)(uintptr_t)fi->fh);
 	fuse_reply_err(req, 0);
 }
 
@@ -355,34 +195,19 @@ static void reply_open_flags(fuse_req_t req, uint64_t fh, uint32_t open_flags)
 
 static void open_volume(fuse_req_t req, struct sfs_ctx *ctx, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	int policy = 0;
-	JNIEnv *env = sfs_env(ctx);
-	if (env != NULL) {
-		SFS_LOCAL_FRAME(env, 2)
-		{
-			jint p = (*env)->CallIntMethod(env, ctx->cb, ctx->mid.open_policy, (jlong)ino);
-			policy = sfs_exception(ctx, env, "volumeOpenPolicy") ? 0 : p;
-		}
-	}
+	int policy = sfs_up_volume_open_policy(ctx, ino);
 	struct vhandle *h = calloc(1, sizeof(*h));
 	if (h == NULL) {
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	pthread_rwlock_rdlock(&ctx->vt_lock);
-	struct sfs_vt_entry *e = vt_find(ctx, ino);
-	if (e) {
-		atomic_fetch_add(&e->refs, 1);
-		h->ent = e;
-		h->vol = e->vol;
-	}
-	pthread_rwlock_unlock(&ctx->vt_lock);
-	if (e == NULL) {
+	h->vol = sfs_vt_get(&ctx->vt, ino);
+	if (h->vol == NULL) {
 		free(h);
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
-	uint64_t fh = (uint64_t)(uintptr_t)h | VOL_FH_BIT;
+	uint64_t fh = (uint64_t)(uintptr_t)h | SFS_VOL_FH_BIT;
 	if (policy == 1) {
 		fi->fh = fh;
 		fi->keep_cache = 1;
@@ -397,30 +222,15 @@ static void open_volume(fuse_req_t req, struct sfs_ctx *ctx, fuse_ino_t ino, str
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct sfs_ctx *ctx = ctx_of(req);
-	struct sfs_vol *v = sfs_vt_get(ctx, ino);
+	struct sfs_vol *v = sfs_vt_get(&ctx->vt, ino);
 	if (v != NULL) {
 		sfs_vol_put(v);
 		open_volume(req, ctx, ino, fi);
 		return;
 	}
-	JNIEnv *env = sfs_env(ctx);
-	jlong h = -EIO;
-	if (env != NULL) {
-		SFS_LOCAL_FRAME(env, 2)
-		{
-			jint t = 0;
-			if (fi->flags & O_TRUNC) { /* atomic_o_trunc: the truncate the kernel no longer sends */
-				jint c = (*env)->CallIntMethod(env, ctx->cb, ctx->mid.truncate, (jlong)ino, (jlong)0);
-				t = sfs_exception(ctx, env, "truncate") ? EIO : c;
-			}
-			if (t != 0) {
-				h = -(t > 0 ? t : EIO);
-			} else {
-				jlong r = (*env)->CallLongMethod(env, ctx->cb, ctx->mid.open, (jlong)ino, (jint)fi->flags);
-				h = sfs_exception(ctx, env, "open") ? -EIO : r;
-			}
-		}
-	}
+	/* atomic_o_trunc: O_TRUNC stands for the truncate the kernel no longer sends */
+	int t = fi->flags & O_TRUNC ? sfs_up_truncate(ctx, ino, 0) : 0;
+	int64_t h = t != 0 ? -(int64_t)t : sfs_up_open(ctx, ino, fi->flags);
 	if (h < 0) {
 		fuse_reply_err(req, (int)-h);
 		return;
@@ -462,8 +272,8 @@ static void ra_reply(void *arg, const char *data, uint32_t len, int err)
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
 {
 	struct sfs_ctx *ctx = ctx_of(req);
-	if (fi->fh & VOL_FH_BIT) {
-		struct vhandle *h = (struct vhandle *)(uintptr_t)(fi->fh & ~VOL_FH_BIT);
+	if (sfs_fh_is_volume(fi->fh)) {
+		struct vhandle *h = (struct vhandle *)(uintptr_t)(fi->fh & ~SFS_VOL_FH_BIT);
 		/* over io_uring the data can land in the ring entry the reply goes out from */
 		size_t cap = 0;
 		char *ring = sfs_uring_payload(ctx->uring, &cap);
@@ -482,36 +292,13 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
 			fuse_reply_err(req, e);
 		return;
 	}
-	JNIEnv *env = sfs_env(ctx);
-	if (env == NULL) {
-		fuse_reply_err(req, EIO);
-		return;
-	}
 	char *buf = NULL;
-	jsize n = 0;
-	int err = EIO;
-	SFS_LOCAL_FRAME(env, 2)
-	{
-		err = 0;
-		jbyteArray r = (*env)->CallObjectMethod(env, ctx->cb, ctx->mid.read, (jlong)fi->fh, (jlong)off,
-							(jint)(size > INT32_MAX ? INT32_MAX : size));
-		if (sfs_exception(ctx, env, "read") || r == NULL) {
-			err = EIO;
-		} else {
-			n = (*env)->GetArrayLength(env, r);
-			if ((size_t)n > size)
-				n = (jsize)size;
-			buf = malloc(n > 0 ? (size_t)n : 1);
-			if (buf == NULL)
-				err = ENOMEM;
-			else if (n > 0)
-				(*env)->GetByteArrayRegion(env, r, 0, n, (jbyte *)buf);
-		}
-	}
+	size_t n = 0;
+	int err = sfs_up_read(ctx, fi->fh, (uint64_t)off, size, &buf, &n);
 	if (err)
 		fuse_reply_err(req, err);
 	else
-		fuse_reply_buf(req, buf, (size_t)n);
+		fuse_reply_buf(req, buf, n);
 	free(buf);
 }
 
@@ -519,8 +306,8 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t si
 		     struct fuse_file_info *fi)
 {
 	struct sfs_ctx *ctx = ctx_of(req);
-	if (fi->fh & VOL_FH_BIT) {
-		struct vhandle *h = (struct vhandle *)(uintptr_t)(fi->fh & ~VOL_FH_BIT);
+	if (sfs_fh_is_volume(fi->fh)) {
+		struct vhandle *h = (struct vhandle *)(uintptr_t)(fi->fh & ~SFS_VOL_FH_BIT);
 		if ((uint64_t)off >= sfs_vol_size(h->vol) && size > 0) {
 			fuse_reply_err(req, ENOSPC); /* a volume has a fixed size */
 			return;
@@ -541,44 +328,18 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t si
 			fuse_reply_err(req, e);
 		return;
 	}
-	JNIEnv *env = sfs_env(ctx);
-	if (env == NULL) {
-		fuse_reply_err(req, EIO);
-		return;
-	}
-	jint r = -EIO;
-	SFS_LOCAL_FRAME(env, 2)
-	{
-		jbyteArray jb = (*env)->NewByteArray(env, (jsize)size);
-		if (jb != NULL) {
-			(*env)->SetByteArrayRegion(env, jb, 0, (jsize)size, (const jbyte *)data);
-			jint c = (*env)->CallIntMethod(env, ctx->cb, ctx->mid.write, (jlong)fi->fh, (jlong)off, jb);
-			r = sfs_exception(ctx, env, "write") ? -EIO : c;
-		} else {
-			sfs_exception(ctx, env, "write");
-			r = -ENOMEM;
-		}
-	}
+	int64_t r = sfs_up_write(ctx, fi->fh, (uint64_t)off, data, size);
 	if (r < 0)
-		fuse_reply_err(req, -r);
+		fuse_reply_err(req, (int)-r);
 	else
 		fuse_reply_write(req, (size_t)r > size ? size : (size_t)r);
-}
-
-bool sfs_op_never_waits(uint32_t opcode, const void *arg, size_t len)
-{
-	uint64_t fh; /* the first field of both fuse_read_in and fuse_write_in */
-	if ((opcode != FUSE_READ && opcode != FUSE_WRITE) || len < sizeof(fh))
-		return false;
-	memcpy(&fh, arg, sizeof(fh));
-	return (fh & VOL_FH_BIT) != 0;
 }
 
 static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set, struct fuse_file_info *fi)
 {
 	struct sfs_ctx *ctx = ctx_of(req);
 	if (to_set & FUSE_SET_ATTR_SIZE) {
-		struct sfs_vol *v = sfs_vt_get(ctx, ino);
+		struct sfs_vol *v = sfs_vt_get(&ctx->vt, ino);
 		if (v != NULL) {
 			bool same = (uint64_t)attr->st_size == sfs_vol_size(v);
 			sfs_vol_put(v);
@@ -587,18 +348,9 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 				return;
 			}
 		} else {
-			JNIEnv *env = sfs_env(ctx);
-			jint r = EIO;
-			if (env != NULL) {
-				SFS_LOCAL_FRAME(env, 2)
-				{
-					jint c = (*env)->CallIntMethod(env, ctx->cb, ctx->mid.truncate, (jlong)ino,
-								       (jlong)attr->st_size);
-					r = sfs_exception(ctx, env, "truncate") ? EIO : c;
-				}
-						}
+			int r = sfs_up_truncate(ctx, ino, (uint64_t)attr->st_size);
 			if (r != 0) {
-				fuse_reply_err(req, r > 0 ? r : EIO);
+				fuse_reply_err(req, r);
 				return;
 			}
 		}
@@ -610,23 +362,16 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct sfs_ctx *ctx = ctx_of(req);
-	if (fi->fh & VOL_FH_BIT) {
-		struct vhandle *h = (struct vhandle *)(uintptr_t)(fi->fh & ~VOL_FH_BIT);
+	if (sfs_fh_is_volume(fi->fh)) {
+		struct vhandle *h = (struct vhandle *)(uintptr_t)(fi->fh & ~SFS_VOL_FH_BIT);
 		if (h->ra)
 			sfs_ra_close(h->ra);
-		sfs_vt_entry_put(h->ent);
+		sfs_vol_put(h->vol);
 		free(h);
 		fuse_reply_err(req, 0);
 		return;
 	}
-	JNIEnv *env = sfs_env(ctx);
-	if (env != NULL) {
-		SFS_LOCAL_FRAME(env, 2)
-		{
-			(*env)->CallVoidMethod(env, ctx->cb, ctx->mid.release, (jlong)fi->fh);
-			sfs_exception(ctx, env, "release");
-		}
-	}
+	sfs_up_release(ctx, fi->fh);
 	fuse_reply_err(req, 0);
 }
 
@@ -644,11 +389,11 @@ static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_f
 
 static void op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence, struct fuse_file_info *fi)
 {
-	if (!(fi->fh & VOL_FH_BIT) || (whence != SEEK_DATA && whence != SEEK_HOLE)) {
+	if (!(sfs_fh_is_volume(fi->fh)) || (whence != SEEK_DATA && whence != SEEK_HOLE)) {
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
-	struct vhandle *h = (struct vhandle *)(uintptr_t)(fi->fh & ~VOL_FH_BIT);
+	struct vhandle *h = (struct vhandle *)(uintptr_t)(fi->fh & ~SFS_VOL_FH_BIT);
 	int64_t r = off < 0 ? -ENXIO : sfs_vol_seek(h->vol, (uint64_t)off, whence == SEEK_DATA);
 	if (r < 0)
 		fuse_reply_err(req, (int)-r);
@@ -661,7 +406,7 @@ static void op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence, stru
 static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, off_t len,
 			 struct fuse_file_info *fi)
 {
-	if (!(fi->fh & VOL_FH_BIT)) {
+	if (!(sfs_fh_is_volume(fi->fh))) {
 		fuse_reply_err(req, EOPNOTSUPP);
 		return;
 	}
@@ -669,7 +414,7 @@ static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, of
 		fuse_reply_err(req, EOPNOTSUPP);
 		return;
 	}
-	struct vhandle *h = (struct vhandle *)(uintptr_t)(fi->fh & ~VOL_FH_BIT);
+	struct vhandle *h = (struct vhandle *)(uintptr_t)(fi->fh & ~SFS_VOL_FH_BIT);
 	sfs_worker_may_block(ctx_of(req)); /* a discard waits for sheep */
 	fuse_reply_err(req, sfs_vol_discard(h->vol, (uint64_t)off, (uint64_t)len));
 }

@@ -19,9 +19,13 @@
 #include <liburing.h>
 #include <linux/fuse.h>
 
+#include <fuse_lowlevel.h>
+
 #include "affinity.h"
 #include "ctx.h"
+#include "pool.h"
 #include "ring_submit.h"
+#include "vol_fh.h"
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23 /* Linux 5.14; older C libraries lack the name */

@@ -1,9 +1,7 @@
 /* JNI entry: JNI_OnLoad registers every native method from one table (no symbol-name lookup). */
 #include <jni.h>
 #include <fuse_lowlevel.h>
-#include "sd_proto.h"
 #include "jni_fuse.h"
-#include "jni_codec.h"
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -31,10 +29,8 @@ __attribute__((visibility("default"))) JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM 
 	if ((*env)->RegisterNatives(env, cls, methods, sizeof(methods) / sizeof(methods[0])) != 0)
 		return JNI_ERR;
 	(*env)->DeleteLocalRef(env, cls);
-	/* one registration function per concern */
+	/* one registration function per concern (the codec's natives are a test's: native/test) */
 	if (sfs_register_fuse_natives(env) != 0)
-		return JNI_ERR;
-	if (sfs_register_codec_natives(env) != 0)
 		return JNI_ERR;
 	return JNI_VERSION_1_8;
 }

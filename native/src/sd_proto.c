@@ -393,12 +393,6 @@ void sd_rsp_get_obj(const struct sd_rsp *rsp, struct sd_obj_rsp_args *obj)
 	obj->offset = sd_le64(rsp->args + 4);
 }
 
-void sd_rsp_set_obj(struct sd_rsp *rsp, const struct sd_obj_rsp_args *obj)
-{
-	rsp->args[0] = obj->copies;
-	sd_put64(rsp->args + 4, obj->offset);
-}
-
 void sd_rsp_get_vdi(const struct sd_rsp *rsp, struct sd_vdi_rsp_args *vdi)
 {
 	const uint8_t *a = rsp->args;
@@ -407,16 +401,6 @@ void sd_rsp_get_vdi(const struct sd_rsp *rsp, struct sd_vdi_rsp_args *vdi)
 	vdi->attr_id = sd_le32(a + 8);
 	vdi->copies = a[12];
 	vdi->block_size_shift = a[13];
-}
-
-void sd_rsp_set_vdi(struct sd_rsp *rsp, const struct sd_vdi_rsp_args *vdi)
-{
-	uint8_t *a = rsp->args;
-	sd_put32(a + 0, vdi->rsvd);
-	sd_put32(a + 4, vdi->vdi_id);
-	sd_put32(a + 8, vdi->attr_id);
-	a[12] = vdi->copies;
-	a[13] = vdi->block_size_shift;
 }
 
 int sd_rsp_check(const struct sd_rsp *rsp, const struct sd_req *req)

@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -107,9 +109,23 @@ public final class FuseSession implements AutoCloseable {
                     maxWrite, mountOptions, newUid, newGid, parallelDirectWrites, readers, uringDepth);
         }
 
-        int[] toNative() {
-            return new int[] {maxThreads, cloneFd ? 1 : 0, maxBackground, connections, maxPiece,
-                writebackCache ? 1 : 0, ioFlusher ? 1 : 0, maxWrite, uid, gid, parallelDirectWrites ? 1 : 0, readers, uringDepth};
+        /** The settings by the names of native/src/cfg.h (the native core refuses names it lacks). */
+        Map<String, Integer> nativeConfig() {
+            Map<String, Integer> c = new LinkedHashMap<>();
+            c.put("max_threads", maxThreads);
+            c.put("clone_fd", cloneFd ? 1 : 0);
+            c.put("max_background", maxBackground);
+            c.put("connections", connections);
+            c.put("max_piece", maxPiece);
+            c.put("writeback_cache", writebackCache ? 1 : 0);
+            c.put("io_flusher", ioFlusher ? 1 : 0);
+            c.put("max_write", maxWrite);
+            c.put("uid", uid);
+            c.put("gid", gid);
+            c.put("parallel_dw", parallelDirectWrites ? 1 : 0);
+            c.put("readers", readers);
+            c.put("uring_depth", uringDepth);
+            return c;
         }
 
         String[] fuseArgs() {
@@ -144,7 +160,9 @@ public final class FuseSession implements AutoCloseable {
         Objects.requireNonNull(callbacks, "callbacks");
         SheepfsNative.load();
         Path mp = mountpoint.toAbsolutePath().normalize();
-        long h = nCreate(callbacks, mp.toString(), options.fuseArgs(), gateways, options.toNative());
+        Map<String, Integer> config = options.nativeConfig();
+        long h = nCreate(callbacks, mp.toString(), options.fuseArgs(), gateways, config.keySet().toArray(String[]::new),
+                config.values().stream().mapToInt(Integer::intValue).toArray());
         return new FuseSession(mp, h);
     }
 
@@ -239,7 +257,11 @@ public final class FuseSession implements AutoCloseable {
     }
 
     public FuseStats stats() {
-        return FuseStats.of(nStats(live()));
+        long[] values = nCounters(live());
+        if (values == null) {
+            throw new OutOfMemoryError("native counters");
+        }
+        return FuseStats.of(nCounterNames(), values);
     }
 
     /** Switches the data path to other gateway(s) ("host:port[,...]"); connections are re-made, in-flight requests resent. */
@@ -305,7 +327,7 @@ public final class FuseSession implements AutoCloseable {
     }
 
     private static native long nCreate(FsCallbacks cb, String mountpoint, String[] fuseArgs, String gateways,
-                                       int[] config) throws IOException;
+                                       String[] configNames, int[] configValues) throws IOException;
 
     private static native int nRun(long h);
 
@@ -319,7 +341,10 @@ public final class FuseSession implements AutoCloseable {
 
     private static native long[] nVolumeInfo(long h, long ino);
 
-    private static native long[] nStats(long h);
+    /** The counters' names, in the order {@link #nCounters} gives their values. */
+    private static native String[] nCounterNames();
+
+    private static native long[] nCounters(long h);
 
     private static native int nSetGateway(long h, String gateways);
 

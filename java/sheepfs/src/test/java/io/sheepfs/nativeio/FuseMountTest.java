@@ -66,9 +66,9 @@ class FuseMountTest {
             assertTrue(Files.isDirectory(mp.resolve("volume")));
             // a Java exception in an upcall becomes EIO and is counted, and the mount stays usable
             assertThrows(IOException.class, () -> Files.writeString(mp.resolve("ctl"), "throw"));
-            assertTrue(s.stats().upcallErrors() >= 1);
+            assertTrue(s.stats().get("upcall_errors") >= 1);
             assertEquals("hello from java\n", Files.readString(mp.resolve("hello")));
-            assertTrue(s.stats().upcalls() > 5);
+            assertTrue(s.stats().get("upcalls") > 5);
             // the kernel sends RELEASE asynchronously after close(2)
             for (int i = 0; i < 200 && tree.releases.get() < tree.opens.get(); i++) {
                 Thread.sleep(10);

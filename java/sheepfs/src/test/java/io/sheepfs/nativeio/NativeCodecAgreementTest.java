@@ -32,7 +32,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -42,11 +41,6 @@ import org.junit.jupiter.api.Test;
  * generated depth-2 B-tree, which the corpus is too small to contain).
  */
 class NativeCodecAgreementTest {
-    @BeforeAll
-    static void load() {
-        SheepfsNative.load();
-    }
-
     private static long u32(int v) {
         return Integer.toUnsignedLong(v);
     }

@@ -3,7 +3,9 @@ package io.sheepfs.nativeio;
 /**
  * The C wire codec (native/src/sd_proto.c, sd_inode.c) seen from Java: the data path in C and
  * the control plane in Java each have their own codec, and these downcalls let tests check that
- * the two agree on every recorded message. Call {@link SheepfsNative#load()} first.
+ * the two agree on every recorded message. Test scope: the natives live in a library of their own
+ * (native/test/jni_codec.c, built beside the shim), named by the system property
+ * {@value #LIBRARY_PROPERTY}, and loaded when this class is first used.
  *
  * <p>Results are plain arrays (index constants below); element 0 is the C codec's status: 0, or
  * a negative sd_err (-1 short input, -2 malformed, -3 out of range, -6 node missing ...).
@@ -29,6 +31,17 @@ public final class NativeCodec {
         INO_COPY_POLICY = 4, INO_STORE_POLICY = 5, INO_NR_COPIES = 6, INO_BLOCK_SIZE_SHIFT = 7,
         INO_SNAP_ID = 8, INO_VDI_ID = 9, INO_PARENT = 10, INO_BTREE_COUNTER = 11, INO_META_SIZE = 12,
         INO_NR_OBJS = 13;
+
+    static final String LIBRARY_PROPERTY = "sheepfs.codec.test.lib";
+
+    static {
+        String lib = System.getProperty(LIBRARY_PROPERTY);
+        if (lib == null) {
+            throw new IllegalStateException(LIBRARY_PROPERTY + " is not set: run the test through Maven, "
+                    + "which builds libsheepfs_codec_test.so and names it");
+        }
+        System.load(lib);
+    }
 
     private NativeCodec() {}
 

@@ -1,6 +1,7 @@
 /*
  * NativeCodec's natives: the C codec (sd_proto, sd_inode) exposed to Java so that tests can feed
- * the recorded traffic to both codecs and compare them field by field. Every call copies its
+ * the recorded traffic to both codecs and compare them field by field. A library of its own
+ * (libsheepfs_codec_test.so), loaded only by that test: the production shim has no use for it. Every call copies its
  * input out of the Java array (GetByteArrayRegion), so C never holds a pointer into the heap,
  * and every result is a fresh array; errors are reported as a negative sd_err in element 0 (or
  * in the element of the failing lookup), never as a crash.
@@ -8,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jni_codec.h"
+#include <jni.h>
+
 #include "sd_inode.h"
 #include "sd_proto.h"
 
@@ -302,12 +304,18 @@ static const JNINativeMethod codec_methods[] = {
 	{ "inodeLookup", "([B[J[J[[B)[J", (void *)inode_lookup },
 };
 
-int sfs_register_codec_natives(JNIEnv *env)
+/* NativeCodec loads this library from its static initializer: the class is found through the
+ * test's class loader, the one that called System.load. */
+__attribute__((visibility("default"))) JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM *vm, void *reserved)
 {
+	JNIEnv *env;
+	(void)reserved;
+	if ((*vm)->GetEnv(vm, (void **)&env, JNI_VERSION_1_8) != JNI_OK)
+		return JNI_ERR;
 	jclass cls = (*env)->FindClass(env, CODEC_CLASS);
 	if (cls == NULL)
-		return -1;
+		return JNI_ERR;
 	jint r = (*env)->RegisterNatives(env, cls, codec_methods, sizeof(codec_methods) / sizeof(codec_methods[0]));
 	(*env)->DeleteLocalRef(env, cls);
-	return r == 0 ? 0 : -1;
+	return r == 0 ? JNI_VERSION_1_8 : JNI_ERR;
 }

@@ -1,0 +1,120 @@
+/* The attached volumes: see vol_table.h. */
+#define _GNU_SOURCE
+#include "vol_table.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "volume.h"
+
+struct sfs_vt_entry {
+	uint64_t ino;
+	struct sfs_vol *vol; /* the table's reference */
+	struct sfs_vt_entry *next;
+};
+
+static struct sfs_vt_entry **bucket(struct sfs_vt *vt, uint64_t ino)
+{
+	return &vt->buckets[ino % SFS_VT_BUCKETS];
+}
+
+/* With vt->lock held. */
+static struct sfs_vt_entry *find(struct sfs_vt *vt, uint64_t ino)
+{
+	for (struct sfs_vt_entry *e = *bucket(vt, ino); e; e = e->next)
+		if (e->ino == ino)
+			return e;
+	return NULL;
+}
+
+void sfs_vt_init(struct sfs_vt *vt)
+{
+	pthread_rwlock_init(&vt->lock, NULL);
+	for (int b = 0; b < SFS_VT_BUCKETS; b++)
+		vt->buckets[b] = NULL;
+}
+
+void sfs_vt_destroy(struct sfs_vt *vt)
+{
+	for (int b = 0; b < SFS_VT_BUCKETS; b++) {
+		struct sfs_vt_entry *e = vt->buckets[b];
+		while (e) {
+			struct sfs_vt_entry *next = e->next;
+			sfs_vol_put(e->vol);
+			free(e);
+			e = next;
+		}
+		vt->buckets[b] = NULL;
+	}
+	pthread_rwlock_destroy(&vt->lock);
+}
+
+struct sfs_vol *sfs_vt_get(struct sfs_vt *vt, uint64_t ino)
+{
+	struct sfs_vol *v = NULL;
+	pthread_rwlock_rdlock(&vt->lock);
+	struct sfs_vt_entry *e = find(vt, ino);
+	if (e) {
+		v = e->vol;
+		sfs_vol_get(v);
+	}
+	pthread_rwlock_unlock(&vt->lock);
+	return v;
+}
+
+bool sfs_vt_has(struct sfs_vt *vt, uint64_t ino)
+{
+	pthread_rwlock_rdlock(&vt->lock);
+	bool has = find(vt, ino) != NULL;
+	pthread_rwlock_unlock(&vt->lock);
+	return has;
+}
+
+int sfs_vt_add(struct sfs_vt *vt, uint64_t ino, struct sfs_vol *v)
+{
+	struct sfs_vt_entry *ent = calloc(1, sizeof(*ent));
+	if (ent == NULL)
+		return ENOMEM;
+	ent->ino = ino;
+	ent->vol = v;
+	int e = 0;
+	pthread_rwlock_wrlock(&vt->lock);
+	if (find(vt, ino) != NULL) {
+		e = EEXIST; /* raced with another attach */
+	} else {
+		ent->next = *bucket(vt, ino);
+		*bucket(vt, ino) = ent;
+	}
+	pthread_rwlock_unlock(&vt->lock);
+	if (e)
+		free(ent);
+	return e;
+}
+
+int sfs_vt_detach(struct sfs_vt *vt, uint64_t ino)
+{
+	struct sfs_vt_entry *gone = NULL;
+	pthread_rwlock_wrlock(&vt->lock);
+	for (struct sfs_vt_entry **pp = bucket(vt, ino); *pp; pp = &(*pp)->next) {
+		if ((*pp)->ino == ino) {
+			gone = *pp;
+			*pp = gone->next;
+			break;
+		}
+	}
+	pthread_rwlock_unlock(&vt->lock);
+	if (gone == NULL)
+		return ENOENT;
+	sfs_vol_unlock(gone->vol); /* handles still open keep writing, as after umount -l */
+	sfs_vol_put(gone->vol);
+	free(gone);
+	return 0;
+}
+
+void sfs_vt_unlock_all(struct sfs_vt *vt)
+{
+	/* no lock: the FUSE loop has ended, nothing else uses the table (and this waits for sheep) */
+	for (int b = 0; b < SFS_VT_BUCKETS; b++)
+		for (struct sfs_vt_entry *e = vt->buckets[b]; e; e = e->next)
+			sfs_vol_unlock(e->vol);
+}
