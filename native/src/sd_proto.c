@@ -403,6 +403,17 @@ void sd_rsp_get_vdi(const struct sd_rsp *rsp, struct sd_vdi_rsp_args *vdi)
 	vdi->block_size_shift = a[13];
 }
 
+/* The encoder of the fake sheep the volume engine's tests run against (native/test). */
+void sd_rsp_set_vdi(struct sd_rsp *rsp, const struct sd_vdi_rsp_args *vdi)
+{
+	uint8_t *a = rsp->args;
+	sd_put32(a + 0, vdi->rsvd);
+	sd_put32(a + 4, vdi->vdi_id);
+	sd_put32(a + 8, vdi->attr_id);
+	a[12] = vdi->copies;
+	a[13] = vdi->block_size_shift;
+}
+
 int sd_rsp_check(const struct sd_rsp *rsp, const struct sd_req *req)
 {
 	if (rsp->opcode != req->opcode)

@@ -255,6 +255,7 @@ int sd_rsp_decode(const uint8_t *buf, size_t len, struct sd_rsp *rsp);
 void sd_rsp_encode(const struct sd_rsp *rsp, uint8_t out[SD_HEADER_SIZE]);
 void sd_rsp_get_obj(const struct sd_rsp *rsp, struct sd_obj_rsp_args *obj);
 void sd_rsp_get_vdi(const struct sd_rsp *rsp, struct sd_vdi_rsp_args *vdi);
+void sd_rsp_set_vdi(struct sd_rsp *rsp, const struct sd_vdi_rsp_args *vdi);
 /*
  * A client's check of a response against the request it answers (matched by id beforehand):
  * opcode must be the request's (SD_ERR_OPCODE) and data_length must not exceed the buffer the
