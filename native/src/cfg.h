@@ -16,7 +16,8 @@
 	X(gid, -1)            /* group of every file; -1 = the process's */ \
 	X(parallel_dw, 0)     /* FOPEN_PARALLEL_DIRECT_WRITES on direct-I/O volume opens */ \
 	X(readers, 0)         /* workers reading /dev/fuse at once; 0: one per 4 CPUs */ \
-	X(uring_depth, 0)     /* FUSE over io_uring with this many entries per CPU; 0: /dev/fuse only */
+	X(uring_depth, 0)     /* FUSE over io_uring with this many entries per CPU; 0: /dev/fuse only */ \
+	X(readahead, 1)       /* read ahead of sequential direct-I/O readers (readahead.c) */
 
 struct sfs_cfg {
 #define SFS_CFG_FIELD(name, def) int name;

@@ -213,7 +213,8 @@ static void open_volume(fuse_req_t req, struct sfs_ctx *ctx, fuse_ino_t ino, str
 		fi->keep_cache = 1;
 		fuse_reply_open(req, fi);
 	} else {
-		h->ra = sfs_ra_create(h->vol, &ctx->ra_budget); /* NULL (no memory): reads go without */
+		/* NULL (off, or no memory): reads go without */
+		h->ra = ctx->cfg.readahead ? sfs_ra_create(h->vol, &ctx->ra_budget) : NULL;
 		/* direct I/O; and overlapping writers are not serialized by the kernel */
 		reply_open_flags(req, fh, FOPEN_DIRECT_IO | (ctx->cfg.parallel_dw ? FOPEN_PARALLEL_DIRECT_WRITES : 0));
 	}

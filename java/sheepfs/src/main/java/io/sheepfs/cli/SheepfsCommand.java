@@ -82,6 +82,12 @@ public final class SheepfsCommand implements Callable<Integer> {
                     + "in flight per connection, and keeps measuring)")
     int pieceSize;
 
+    @Option(names = "--readahead", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "read ahead for a program that reads a volume sequentially one request at a time "
+                    + "with direct I/O (dd, cp, backups); a deep queue gets none (default: on; "
+                    + "--no-readahead turns it off)")
+    boolean readahead;
+
     @Option(names = "--io-uring",
             description = "serve FUSE requests over io_uring: one queue per CPU, served on that CPU "
                     + "(Linux 6.14+ with /sys/module/fuse/parameters/enable_uring set to Y; otherwise "
@@ -120,7 +126,7 @@ public final class SheepfsCommand implements Callable<Integer> {
         }
         Mount.Plan plan = new Mount.Plan(mountPoint, address, port,
                 local == null ? null : local.toAbsolutePath().normalize(),
-                pageCache, objectCache, allowOther, readOnly, uid, gid, threads, cloneFd, connections, pieceSize, ioUring);
+                pageCache, objectCache, allowOther, readOnly, uid, gid, threads, cloneFd, connections, pieceSize, readahead, ioUring);
         if (daemonChild) {
             return Mount.run(plan, new Mount.Readiness() {
                 @Override

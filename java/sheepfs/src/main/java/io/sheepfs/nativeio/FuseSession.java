@@ -44,10 +44,13 @@ public final class FuseSession implements AutoCloseable {
      * @param readers        workers reading /dev/fuse at once (0: one per 4 CPUs; the others park)
      * @param uringDepth     serve FUSE over io_uring with this many requests per CPU in flight (0: /dev/fuse
      *                       only; needs Linux 6.14+ with fuse.enable_uring=Y, else /dev/fuse serves alone)
+     * @param readahead      read ahead of direct-I/O volume handles that read sequentially one request at a
+     *                       time (native readahead.c)
      */
     public record Options(int maxThreads, boolean cloneFd, int maxBackground, int connections, int maxPiece,
                           boolean writebackCache, boolean ioFlusher, int maxWrite, List<String> mountOptions,
-                          int uid, int gid, boolean parallelDirectWrites, int readers, int uringDepth) {
+                          int uid, int gid, boolean parallelDirectWrites, int readers, int uringDepth,
+                          boolean readahead) {
         public Options {
             mountOptions = List.copyOf(mountOptions);
             if (maxThreads < 1 || maxBackground < 1 || connections < 1 || maxPiece < AUTO_PIECE || maxWrite < 4096
@@ -64,49 +67,55 @@ public final class FuseSession implements AutoCloseable {
         public static Options defaults() {
             int cpus = Runtime.getRuntime().availableProcessors();
             return new Options(Math.max(8, 4 * cpus), false, 64, Math.max(2, cpus), DEFAULT_PIECE, false, true, 1 << 20,
-                    List.of("fsname=sheepfs", "subtype=sheepfs", "auto_unmount", "default_permissions"), -1, -1, true, 0, 0);
+                    List.of("fsname=sheepfs", "subtype=sheepfs", "auto_unmount", "default_permissions"), -1, -1, true, 0, 0, true);
         }
 
         public Options withMountOptions(List<String> opts) {
             return new Options(maxThreads, cloneFd, maxBackground, connections, maxPiece, writebackCache, ioFlusher,
-                    maxWrite, opts, uid, gid, parallelDirectWrites, readers, uringDepth);
+                    maxWrite, opts, uid, gid, parallelDirectWrites, readers, uringDepth, readahead);
         }
 
         public Options withThreads(int threads, boolean clone) {
             return new Options(threads, clone, maxBackground, connections, maxPiece, writebackCache, ioFlusher,
-                    maxWrite, mountOptions, uid, gid, parallelDirectWrites, readers, uringDepth);
+                    maxWrite, mountOptions, uid, gid, parallelDirectWrites, readers, uringDepth, readahead);
         }
 
         public Options withConnections(int n, int piece) {
             return new Options(maxThreads, cloneFd, maxBackground, n, piece, writebackCache, ioFlusher, maxWrite,
-                    mountOptions, uid, gid, parallelDirectWrites, readers, uringDepth);
+                    mountOptions, uid, gid, parallelDirectWrites, readers, uringDepth, readahead);
         }
 
         public Options withWritebackCache(boolean on) {
             return new Options(maxThreads, cloneFd, maxBackground, connections, maxPiece, on, ioFlusher, maxWrite,
-                    mountOptions, uid, gid, parallelDirectWrites, readers, uringDepth);
+                    mountOptions, uid, gid, parallelDirectWrites, readers, uringDepth, readahead);
         }
 
         public Options withParallelDirectWrites(boolean on) {
             return new Options(maxThreads, cloneFd, maxBackground, connections, maxPiece, writebackCache, ioFlusher,
-                    maxWrite, mountOptions, uid, gid, on, readers, uringDepth);
+                    maxWrite, mountOptions, uid, gid, on, readers, uringDepth, readahead);
         }
 
         public Options withReaders(int n) {
             return new Options(maxThreads, cloneFd, maxBackground, connections, maxPiece, writebackCache, ioFlusher,
-                    maxWrite, mountOptions, uid, gid, parallelDirectWrites, n, uringDepth);
+                    maxWrite, mountOptions, uid, gid, parallelDirectWrites, n, uringDepth, readahead);
         }
 
         /** FUSE over io_uring with {@code depth} entries per CPU (0: off). */
         public Options withUring(int depth) {
             return new Options(maxThreads, cloneFd, maxBackground, connections, maxPiece, writebackCache, ioFlusher,
-                    maxWrite, mountOptions, uid, gid, parallelDirectWrites, readers, depth);
+                    maxWrite, mountOptions, uid, gid, parallelDirectWrites, readers, depth, readahead);
         }
 
         /** Owner and group of every file in the mount (-1 keeps the process's own). */
         public Options withOwner(int newUid, int newGid) {
             return new Options(maxThreads, cloneFd, maxBackground, connections, maxPiece, writebackCache, ioFlusher,
-                    maxWrite, mountOptions, newUid, newGid, parallelDirectWrites, readers, uringDepth);
+                    maxWrite, mountOptions, newUid, newGid, parallelDirectWrites, readers, uringDepth, readahead);
+        }
+
+        /** Readahead of sequential direct-I/O readers on or off. */
+        public Options withReadahead(boolean on) {
+            return new Options(maxThreads, cloneFd, maxBackground, connections, maxPiece, writebackCache, ioFlusher,
+                    maxWrite, mountOptions, uid, gid, parallelDirectWrites, readers, uringDepth, on);
         }
 
         /** The settings by the names of native/src/cfg.h (the native core refuses names it lacks). */
@@ -125,6 +134,7 @@ public final class FuseSession implements AutoCloseable {
             c.put("parallel_dw", parallelDirectWrites ? 1 : 0);
             c.put("readers", readers);
             c.put("uring_depth", uringDepth);
+            c.put("readahead", readahead ? 1 : 0);
             return c;
         }
 

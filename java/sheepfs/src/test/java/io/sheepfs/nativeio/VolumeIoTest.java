@@ -433,6 +433,21 @@ class VolumeIoTest {
         }
     }
 
+    @Test
+    void withReadaheadOffSequentialReadsAreNotReadAhead() throws Exception {
+        try (CountingProxy slow = startBehindProxy(4, FuseSession.Options.defaults().withReadahead(false))) {
+            byte[] data = attachedWithData("off", 64L * MiB, 10, 8 * MiB);
+            long before = session.stats().get("readahead_bytes");
+            try (FileChannel r = FileChannel.open(vol("off"), StandardOpenOption.READ)) {
+                for (int i = 0; i < 8; i++) {
+                    assertArrayEquals(Arrays.copyOfRange(data, i * MiB, (i + 1) * MiB), readAt(r, (long) i * MiB, MiB));
+                }
+            }
+            assertEquals(0, session.stats().get("readahead_bytes") - before, "bytes read ahead with readahead off");
+            assertEquals(0, session.stats().get("errors"));
+        }
+    }
+
     interface Worker {
         void run(int id) throws Exception;
     }
