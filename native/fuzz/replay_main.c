@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sd_proto.h"
+
 #define MAX_INPUT (1u << 20)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -45,9 +47,7 @@ static void mutate(uint8_t *b, size_t *len, uint64_t *rng)
 		if (*len >= 4) {
 			static const uint32_t v[] = { 0, 1, 0xffffffffu, 0x7fffffffu, 524287, 524288, 262143, 1u << 20 };
 			size_t at = (r >> 8) % (*len - 3);
-			uint32_t x = v[(r >> 40) % 8];
-			for (int i = 0; i < 4; i++)
-				b[at + i] = (uint8_t)(x >> (8 * i));
+			sd_put32(b + at, v[(r >> 40) % 8]);
 		}
 		break;
 	}

@@ -229,7 +229,7 @@ bool pool_timed_out(struct sfs_conn *c)
 	for (unsigned s = 0; s < SLOTS; s++)
 		if (c->slots[s] && c->slots[s]->t_start < oldest) {
 			oldest = c->slots[s]->t_start;
-			id = pool_get_le32(c->slots[s]->hdr + 8);
+			id = sd_le32(c->slots[s]->hdr + 8);
 		}
 	pthread_mutex_unlock(&c->mu);
 	if (now - oldest <= p->cfg.request_timeout_ms)

@@ -22,7 +22,7 @@ void pool_complete(struct sfs_pool *p, struct sfs_io *io)
 /* Handles one complete response header in h. Returns false if the stream is malformed. */
 static bool on_header(struct sfs_conn *c, const uint8_t *h)
 {
-	uint32_t id = pool_get_le32(h + 8), dl = pool_get_le32(h + 12);
+	uint32_t id = sd_le32(h + 8), dl = sd_le32(h + 12);
 	uint16_t s = (uint16_t)(id & 0xffff);
 	struct sfs_io *io;
 	pthread_mutex_lock(&c->mu);
@@ -40,7 +40,7 @@ static bool on_header(struct sfs_conn *c, const uint8_t *h)
 		return false;
 	}
 	memcpy(io->rsp, h, SD_HEADER_SIZE);
-	io->result = pool_get_le32(h + 16);
+	io->result = sd_le32(h + 16);
 	io->rsp_len = dl;
 	c->rcur = io;
 	c->rneed = dl;

@@ -13,7 +13,7 @@ static void slot_assign(struct sfs_conn *c, struct sfs_io *io)
 	io->slot = s;
 	io->sent = 0;
 	io->t_start = pool_now_ms();
-	pool_put_le32(io->hdr + 8, (uint32_t)c->gen[s] << 16 | s);
+	sd_put32(io->hdr + 8, (uint32_t)c->gen[s] << 16 | s);
 	pool_q_push(&c->sq_head, &c->sq_tail, io);
 }
 
