@@ -1,6 +1,6 @@
 /* What a FUSE file handle is, told from its value alone: bit 63 set, a volume handle (fuse_ops.c's,
- * served in C); clear, a handle the Java tree gave out. fuse_uring.c needs the rule too: it must
- * know, from a request it has not dispatched yet, whether that request can wait. */
+ * served in C); clear, a handle the Java tree gave out. fuse_uring_serve.c needs the rule too: it
+ * must know, from a request it has not dispatched yet, whether that request can wait. */
 #ifndef SHEEPFS_VOL_FH_H
 #define SHEEPFS_VOL_FH_H
 #include <stdbool.h>
