@@ -1,5 +1,6 @@
 package io.sheepfs.server;
 
+import io.sheepfs.server.store.StoreLockedException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -29,7 +30,13 @@ public final class ServerMain implements Callable<Integer> {
     public Integer call() throws Exception {
         Files.createDirectories(dir);
         ServerConfig cfg = new ServerConfig(dir, address, port, !nosync, ServerConfig.DEFAULT_STALL_TIMEOUT);
-        EmbeddedSheep sheep = EmbeddedSheep.start(cfg);
+        EmbeddedSheep sheep;
+        try {
+            sheep = EmbeddedSheep.start(cfg);
+        } catch (StoreLockedException e) {
+            System.err.println("sheepfs-server: " + e.getMessage());
+            return 1;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runnable stop = () -> {
             sheep.close();
