@@ -44,7 +44,7 @@ struct sfs_vt_entry {
 void sfs_vt_entry_put(struct sfs_vt_entry *e);
 
 struct sfs_mids {
-	jmethodID lookup, getattr, readdir, open, read, write, truncate, release, open_policy;
+	jmethodID lookup, getattr, readdir, open, read, write, truncate, flush, release, open_policy;
 	jmethodID de_names, de_inos, de_modes;
 };
 

@@ -106,7 +106,8 @@ static bool cache_ids(JNIEnv *env, struct sfs_ctx *ctx)
 		m->read = m->open ? (*env)->GetMethodID(env, cb, "read", "(JJI)[B") : NULL;
 		m->write = m->read ? (*env)->GetMethodID(env, cb, "write", "(JJ[B)I") : NULL;
 		m->truncate = m->write ? (*env)->GetMethodID(env, cb, "truncate", "(JJ)I") : NULL;
-		m->release = m->truncate ? (*env)->GetMethodID(env, cb, "release", "(J)V") : NULL;
+		m->flush = m->truncate ? (*env)->GetMethodID(env, cb, "flush", "(J)I") : NULL;
+		m->release = m->flush ? (*env)->GetMethodID(env, cb, "release", "(J)V") : NULL;
 		m->open_policy = m->release ? (*env)->GetMethodID(env, cb, "volumeOpenPolicy", "(J)I") : NULL;
 		m->de_names = m->open_policy ? (*env)->GetMethodID(env, de, "names", "()[[B") : NULL;
 		m->de_inos = m->de_names ? (*env)->GetMethodID(env, de, "inos", "()[J") : NULL;

@@ -21,7 +21,7 @@ final class ConfigControls {
     private ConfigControls() {
     }
 
-    /** "0\n" or "1\n"; a written integer switches it (non-zero = on). */
+    /** "0\n" or "1\n"; writing "0" or "1" (a newline after it or not) switches it, anything else is EINVAL. */
     static ControlFile flag(String what, AtomicBoolean value) {
         return new ControlFile() {
             @Override
@@ -31,11 +31,11 @@ final class ConfigControls {
 
             @Override
             public void write(byte[] data) throws FsException {
-                String s = CommandText.line(data).strip();
-                if (!s.matches("[+-]?[0-9]{1,9}")) {
-                    throw new FsException(Errno.EINVAL, what + " takes an integer, got " + CommandText.printable(s));
+                String s = CommandText.line(data);
+                if (!s.equals("0") && !s.equals("1")) {
+                    throw new FsException(Errno.EINVAL, what + " takes 0 or 1, got " + CommandText.printable(s));
                 }
-                boolean on = Integer.parseInt(s) != 0;
+                boolean on = s.equals("1");
                 value.set(on);
                 LOG.info("{} {}", what, on ? "on" : "off");
             }

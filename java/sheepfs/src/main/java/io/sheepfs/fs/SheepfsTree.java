@@ -41,6 +41,7 @@ public final class SheepfsTree {
         tree.control(vdi, "mount", VdiControls.mount(volumes));
         tree.control(vdi, "unmount", VdiControls.unmount(volumes));
         tree.control(vdi, "create", VdiControls.create(client));
+        tree.control(vdi, "unlock", VdiControls.unlock(client, volumes));
 
         DirNode node = tree.mkdir(root, "node");
         tree.view(node, "list", text(views::nodeList));

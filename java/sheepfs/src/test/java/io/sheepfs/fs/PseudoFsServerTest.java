@@ -71,7 +71,7 @@ class PseudoFsServerTest {
     @Test
     void treeHasTheOriginalLayout() {
         assertEquals(List.of("cluster", "config", "http", "node", "vdi", "volume"), names(fs.readdir(FsCallbacks.ROOT)));
-        assertEquals(List.of("create", "list", "list.json", "mount", "unmount"), names(fs.readdir(c.ino("vdi"))));
+        assertEquals(List.of("create", "list", "list.json", "mount", "unlock", "unmount"), names(fs.readdir(c.ino("vdi"))));
         assertEquals(List.of("info", "info.json"), names(fs.readdir(c.ino("cluster"))));
         assertEquals(List.of("info", "info.json", "list", "list.json"), names(fs.readdir(c.ino("node"))));
         assertEquals(List.of("object_cache", "page_cache", "sheep_info"), names(fs.readdir(c.ino("config"))));
@@ -208,7 +208,7 @@ class PseudoFsServerTest {
         assertEquals(-Errno.EINVAL, c.write("vdi/mount", "a/b"));
         assertEquals(-Errno.EINVAL, c.write("vdi/mount", ".."));
         assertEquals(-Errno.EINVAL, c.write("vdi/mount", "\n"));
-        assertEquals(-Errno.EINVAL, c.write("vdi/mount", new byte[0]));
+        assertEquals(0, c.write("vdi/mount", new byte[0])); // nothing written: no command
         assertEquals(-Errno.EINVAL, c.write("vdi/mount", "x".repeat(5000)));
         assertEquals(-Errno.EINVAL, c.write("vdi/unmount", "a\nb"));
         assertEquals(-Errno.ENAMETOOLONG, c.write("vdi/unmount", "n".repeat(300)));
@@ -271,9 +271,16 @@ class PseudoFsServerTest {
         assertEquals("1\n", c.read("config/page_cache"));
         assertEquals(1, c.write("config/page_cache", "0"));
         assertEquals(0, fs.volumeOpenPolicy(1));
-        assertEquals(3, c.write("config/object_cache", "42\n"));
+        assertEquals(2, c.write("config/object_cache", "1\n"));
         assertEquals("1\n", c.read("config/object_cache"));
         assertTrue(settings.objectCache());
+        // exactly "0" or "1": other numbers were taken as "on"
+        for (String bad : List.of("2", "-1", "+1", "01", " 1", "1 ", "1\n\n", "42\n")) {
+            assertEquals(-Errno.EINVAL, c.write("config/page_cache", bad), bad);
+            assertEquals(-Errno.EINVAL, c.write("config/object_cache", bad.replace('1', '0')), bad);
+        }
+        assertEquals("0\n", c.read("config/page_cache"));
+        assertEquals("1\n", c.read("config/object_cache"));
     }
 
     @Test
