@@ -44,9 +44,10 @@ final class ConfigControls {
 
     /**
      * "host:port\n" of the current gateway; writing "ADDR:PORT" (IPv6 as "[ADDR]:PORT" or
-     * "ADDR:PORT" split at the last colon) switches to that sheep once it accepts a connection.
+     * "ADDR:PORT" split at the last colon) switches to that sheep once it accepts a connection,
+     * if it belongs to the mount's cluster ({@link ClusterCheck}: EXDEV if not).
      */
-    static ControlFile sheepInfo(SheepClient client, Consumer<InetSocketAddress> onSwitch) {
+    static ControlFile sheepInfo(SheepClient client, ClusterCheck cluster, Consumer<InetSocketAddress> onSwitch) {
         return new ControlFile() {
             @Override
             public byte[] content() {
@@ -59,6 +60,7 @@ final class ConfigControls {
             @Override
             public void write(byte[] data) throws FsException {
                 InetSocketAddress target = parseAddress(CommandText.line(data).strip());
+                cluster.check(target);
                 try {
                     client.switchGateway(target);
                 } catch (ConnectionException e) {

@@ -298,13 +298,15 @@ class PseudoFsServerTest {
         assertTrue(switches.isEmpty());
 
         try (EmbeddedSheep other = EmbeddedSheep.start(ServerConfig.ephemeral(dir.resolve("other")).withSync(false))) {
-            String target = "127.0.0.1:" + other.port() + "\n";
-            assertEquals(target.length(), c.write("config/sheep_info", target));
-            assertEquals(target, c.read("config/sheep_info"));
-            assertEquals(List.of(new InetSocketAddress("127.0.0.1", other.port())), switches);
-            // the other sheep is not formatted: the views now show it
-            assertEquals("Cluster status: Waiting for cluster to be formatted\n\n", c.read("cluster/info"));
+            // not formatted, so not of this cluster (SheepInfoClusterTest has more)
+            assertEquals(-Errno.EXDEV, c.write("config/sheep_info", "127.0.0.1:" + other.port() + "\n"));
+            assertTrue(switches.isEmpty());
         }
+        // the same sheep by name: same cluster, switched
+        String target = "localhost:" + sheep.port() + "\n";
+        assertEquals(target.length(), c.write("config/sheep_info", target));
+        assertEquals(List.of(new InetSocketAddress(InetAddress.getByName("localhost"), sheep.port())), switches);
+        assertTrue(c.read("cluster/info").startsWith("Cluster status: running"));
     }
 
     @Test
@@ -315,12 +317,16 @@ class PseudoFsServerTest {
         } catch (IOException e) {
             org.junit.jupiter.api.Assumptions.abort("no IPv6 loopback here: " + e.getMessage());
         }
-        try (EmbeddedSheep other = EmbeddedSheep.start(new ServerConfig(dir.resolve("v6"), "::1", 0, false,
-                ServerConfig.DEFAULT_STALL_TIMEOUT))) {
-            String target = "[::1]:" + other.port() + "\n";
-            assertEquals(target.length(), c.write("config/sheep_info", target));
-            assertEquals("::1:" + other.port() + "\n", c.read("config/sheep_info"));
-            assertEquals(("::1:" + other.port()).length(), c.write("config/sheep_info", "::1:" + other.port()));
+        // one sheep on every address: reached over IPv4 first, then over IPv6 (the same cluster)
+        try (EmbeddedSheep both = EmbeddedSheep.start(new ServerConfig(dir.resolve("v6"), "::", 0, false,
+                ServerConfig.DEFAULT_STALL_TIMEOUT));
+             SheepClient v4 = SheepClient.connect(new InetSocketAddress("127.0.0.1", both.port()))) {
+            v4.format(1, 0);
+            FsClient c6 = new FsClient(new SheepfsTree(v4, attacher, settings, ZoneOffset.UTC, g -> { }).callbacks());
+            String target = "[::1]:" + both.port() + "\n";
+            assertEquals(target.length(), c6.write("config/sheep_info", target));
+            assertEquals("::1:" + both.port() + "\n", c6.read("config/sheep_info"));
+            assertEquals(("::1:" + both.port()).length(), c6.write("config/sheep_info", "::1:" + both.port()));
         }
     }
 
