@@ -159,6 +159,20 @@ class HttpObjectTest {
     }
 
     @Test
+    void aRangeTheServerNoLongerHasIsEioNotAnEmptyFile() {
+        c.write("http/address", swift.address());
+        assertEquals(14, c.write("http/object", "/acct/cont/big"));
+        long fh = fs.open(c.ino("http/acct/cont/big"), FsClient.O_RDONLY);
+        try {
+            swift.put("acct/cont/big", small); // replaced by a shorter object: GETs past 10 bytes are 416
+            assertNull(fs.read(fh, 1 << 20, 4096), "a 416 read as end of file");
+            assertArrayEquals(small, fs.read(fh, 0, small.length));
+        } finally {
+            fs.release(fh);
+        }
+    }
+
+    @Test
     void namesArePercentEncodedInTheUrl() {
         c.write("http/address", swift.address());
         String name = "/acct/other/ünï cödé?#%";
