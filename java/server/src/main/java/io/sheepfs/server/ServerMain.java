@@ -14,7 +14,8 @@ import java.util.concurrent.CountDownLatch;
 @Command(name = "sheepfs-server", mixinStandardHelpOptions = true,
         description = "Single-node Sheepdog 1.0 server over a local object directory.")
 public final class ServerMain implements Callable<Integer> {
-    @Option(names = "--dir", required = true, description = "store directory (created if missing)")
+    @Option(names = "--dir", required = true, description = "store directory (created if missing); one process "
+            + "per directory: a second one exits naming the PID that holds DIR/lock")
     Path dir;
 
     @Option(names = "--address", defaultValue = "127.0.0.1", description = "listen address (default ${DEFAULT-VALUE})")
