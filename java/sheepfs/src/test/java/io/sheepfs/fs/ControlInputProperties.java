@@ -25,7 +25,7 @@ import net.jqwik.api.lifecycle.BeforeContainer;
 class ControlInputProperties {
     private static final Set<Integer> ERRNOS = Set.of(Errno.ENOENT, Errno.EINVAL, Errno.ENAMETOOLONG, Errno.EEXIST,
             Errno.EFBIG, Errno.ENOSPC, Errno.ECONNREFUSED, Errno.EHOSTUNREACH, Errno.ENXIO, Errno.EOPNOTSUPP,
-            Errno.EIO);
+            Errno.EIO, Errno.ENOLCK, Errno.EXDEV, Errno.EBUSY);
     private static Path dir;
     private static EmbeddedSheep sheep;
     private static SheepClient client;
@@ -61,6 +61,7 @@ class ControlInputProperties {
     void mountTakesAnyBytes(@ForAll byte[] data) {
         onlyCountOrErrno("vdi/mount", data);
         onlyCountOrErrno("vdi/unmount", data);
+        onlyCountOrErrno("vdi/unlock", data);
         assertEquals(0, attacher.attached.size(), "no VDI exists, so nothing can be attached");
     }
 
