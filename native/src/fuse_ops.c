@@ -376,9 +376,15 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	fuse_reply_err(req, 0);
 }
 
+/* close(2): a control file runs a command written without a newline, and close returns its errno. */
 static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	fuse_reply_err(req, 0);
+	if (fi->fh & VOL_FH_BIT) {
+		fuse_reply_err(req, 0);
+		return;
+	}
+	int r = sfs_up_flush(ctx_of(req), fi->fh);
+	fuse_reply_err(req, r > 0 ? r : 0);
 }
 
 /* A write is answered only once sheep acknowledged it, and sheep acknowledges durable data:

@@ -26,7 +26,7 @@ struct sfs_upcalls {
 	JavaVM *vm;
 	jobject cb;       /* FsCallbacks (global ref) */
 	jclass de_class;  /* FsCallbacks.DirEntries (global ref): keeps the method ids below valid */
-	jmethodID lookup, getattr, readdir, open, read, write, truncate, release, open_policy;
+	jmethodID lookup, getattr, readdir, open, read, write, truncate, flush, release, open_policy;
 	jmethodID de_names, de_inos, de_modes;
 	pthread_key_t env_key; /* JNIEnv of native threads we attached; destructor detaches */
 	bool env_key_ok;
@@ -89,7 +89,8 @@ static bool cache_ids(JNIEnv *env, struct sfs_upcalls *m)
 		m->read = m->open ? (*env)->GetMethodID(env, cb, "read", "(JJI)[B") : NULL;
 		m->write = m->read ? (*env)->GetMethodID(env, cb, "write", "(JJ[B)I") : NULL;
 		m->truncate = m->write ? (*env)->GetMethodID(env, cb, "truncate", "(JJ)I") : NULL;
-		m->release = m->truncate ? (*env)->GetMethodID(env, cb, "release", "(J)V") : NULL;
+		m->flush = m->truncate ? (*env)->GetMethodID(env, cb, "flush", "(J)I") : NULL;
+		m->release = m->flush ? (*env)->GetMethodID(env, cb, "release", "(J)V") : NULL;
 		m->open_policy = m->release ? (*env)->GetMethodID(env, cb, "volumeOpenPolicy", "(J)I") : NULL;
 		m->de_names = m->open_policy ? (*env)->GetMethodID(env, de, "names", "()[[B") : NULL;
 		m->de_inos = m->de_names ? (*env)->GetMethodID(env, de, "inos", "()[J") : NULL;
@@ -325,6 +326,20 @@ int sfs_up_truncate(struct sfs_ctx *ctx, uint64_t ino, uint64_t size)
 	{
 		jint c = (*env)->CallIntMethod(env, ctx->up->cb, ctx->up->truncate, (jlong)ino, (jlong)size);
 		r = threw(ctx, env, "truncate") ? EIO : c;
+	}
+	return r >= 0 ? r : EIO;
+}
+
+int sfs_up_flush(struct sfs_ctx *ctx, uint64_t fh)
+{
+	JNIEnv *env = env_of(ctx);
+	jint r = EIO;
+	if (env == NULL)
+		return EIO;
+	SFS_LOCAL_FRAME(env, 2)
+	{
+		jint c = (*env)->CallIntMethod(env, ctx->up->cb, ctx->up->flush, (jlong)fh);
+		r = threw(ctx, env, "flush") ? EIO : c;
 	}
 	return r >= 0 ? r : EIO;
 }

@@ -38,6 +38,8 @@ int64_t sfs_up_open(struct sfs_ctx *ctx, uint64_t ino, int flags);
 int sfs_up_read(struct sfs_ctx *ctx, uint64_t fh, uint64_t off, size_t size, char **buf, size_t *len);
 /* The bytes taken (>= 0) or a negative errno. */
 int64_t sfs_up_write(struct sfs_ctx *ctx, uint64_t fh, uint64_t off, const char *data, size_t size);
+/* close(2) of a handle: a control file runs a command written without a newline (0 or an errno). */
+int sfs_up_flush(struct sfs_ctx *ctx, uint64_t fh);
 void sfs_up_release(struct sfs_ctx *ctx, uint64_t fh);
 
 #endif

@@ -129,6 +129,36 @@ class BadInputTest {
         assertStillServing();
     }
 
+    /** What one open writes is one command, run once whole: never its pieces. */
+    @Test
+    void aCommandWrittenInPiecesRunsOnceWhole() throws Exception {
+        try (FileOutputStream out = new FileOutputStream(m.path("vdi/create").toFile())) {
+            out.write("spl".getBytes());
+            out.write("it 1M".getBytes());
+            out.write("\n".getBytes());
+        }
+        String list = m.read("vdi/list");
+        assertTrue(list.contains(" split "), list);
+        assertFalse(list.contains(" it "), list);
+        // written without a newline, it runs at close, and close(2) says how it went (bash does
+        // not look at what close returns: FileOutputStream.close does)
+        assertErrno(ENOENT, "vdi/mount", "nosuch".getBytes());
+        assertEquals(0, Sh.run(30, "bash", "-c", "printf split > " + m.path("vdi/mount")).rc());
+        assertTrue(Files.exists(m.path("volume/split")));
+        // names read alike everywhere
+        assertEquals("OK", errno("vdi/unmount", " split \n".getBytes()));
+        assertFalse(Files.exists(m.path("volume/split")));
+        assertStillServing();
+    }
+
+    @Test
+    void configFlagsTakeOnlyZeroOrOne() throws IOException {
+        for (String bad : List.of("2\n", "-1\n", "on\n")) {
+            assertErrno(EINVAL, "config/page_cache", bad.getBytes());
+        }
+        assertEquals("0\n", m.read("config/page_cache"));
+    }
+
     @Test
     void sheepInfoRejectsGarbage() throws IOException {
         String before = m.read("config/sheep_info");

@@ -26,18 +26,39 @@ final class SheepfsMount implements AutoCloseable {
     }
 
     static SheepfsMount local(Path dir, String... extra) throws IOException, InterruptedException {
-        Fuse.require();
         Path store = dir.resolve("store");
-        Path mnt = Files.createDirectories(dir.resolve("mnt"));
-        Path log = dir.resolve("sheepfs.log");
-        List<String> cmd = new ArrayList<>(List.of(Repo.sheepfs(), "-f", "--local", store.toString()));
-        cmd.addAll(List.of(extra));
+        List<String> args = new ArrayList<>(List.of("--local", store.toString()));
+        args.addAll(List.of(extra));
+        return start(store, Files.createDirectories(dir.resolve("mnt")), dir.resolve("sheepfs.log"), args);
+    }
+
+    /**
+     * A second mount, on mount point DIR/NAME, of the sheep at 127.0.0.1:PORT (for example
+     * the embedded sheep of another mount: {@link #sheepPort}); its log is DIR/NAME.log.
+     */
+    static SheepfsMount remote(Path dir, String name, int port, String... extra) throws IOException, InterruptedException {
+        List<String> args = new ArrayList<>(List.of("-a", "127.0.0.1", "-p", String.valueOf(port)));
+        args.addAll(List.of(extra));
+        return start(null, Files.createDirectories(dir.resolve(name)), dir.resolve(name + ".log"), args);
+    }
+
+    private static SheepfsMount start(Path store, Path mnt, Path log, List<String> args)
+            throws IOException, InterruptedException {
+        Fuse.require();
+        List<String> cmd = new ArrayList<>(List.of(Repo.sheepfs(), "-f"));
+        cmd.addAll(args);
         cmd.add(mnt.toString());
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         SheepfsMount m = new SheepfsMount(store, mnt, log, p);
         m.awaitReady(Duration.ofSeconds(60));
         return m;
+    }
+
+    /** The port of the sheep this mount uses (config/sheep_info), e.g. its embedded one. */
+    int sheepPort() throws IOException {
+        String info = read("config/sheep_info").strip();
+        return Integer.parseInt(info.substring(info.lastIndexOf(':') + 1));
     }
 
     private void awaitReady(Duration timeout) throws IOException, InterruptedException {

@@ -9,6 +9,7 @@ import io.sheepfs.protocol.cluster.ClusterFlags;
 import io.sheepfs.protocol.cluster.ClusterInfo;
 import io.sheepfs.protocol.cluster.EpochLog;
 import io.sheepfs.protocol.cluster.SdNode;
+import io.sheepfs.protocol.cluster.VdiState;
 import io.sheepfs.protocol.header.ClusterDefaultResponse;
 import io.sheepfs.protocol.header.ClusterRequest;
 import io.sheepfs.protocol.header.NoRequestUnion;
@@ -283,6 +284,30 @@ public final class SheepClient implements Closeable {
         checked(Request.write(Opcode.CREATE_AND_WRITE_OBJ, flags, data, ObjRequest.of(oid, cowOid, 0, offset)));
     }
 
+    /**
+     * GET_VDI_COPIES as dog asks it: the state of every VDI (copies, lock), with room for 512
+     * states first, twice as many on BUFFER_SMALL.
+     */
+    public List<VdiState> vdiStates() throws IOException {
+        long len = 512L * VdiState.SIZE;
+        while (true) {
+            Response r = transport.call(Request.read(Opcode.GET_VDI_COPIES, 0, len, NoRequestUnion.INSTANCE));
+            if (r.result() == Result.BUFFER_SMALL && len < (256L << 20)) {
+                len *= 2;
+                continue;
+            }
+            return VdiState.decodeAll(r.check().data());
+        }
+    }
+
+    /**
+     * RELEASE_VDI as `dog vdi lock unlock` sends it: the vid in base_vdi_id and the lock's type
+     * ({@link VdiRequest#LOCK_NORMAL} or {@link VdiRequest#LOCK_SHARED}).
+     */
+    public void releaseVdi(int vid, int type) throws IOException {
+        checked(Request.read(Opcode.RELEASE_VDI, 0, 0, new VdiRequest(0, vid, 0, 0, 0, 0, 0, type)));
+    }
+
     // ---- cluster and nodes ------------------------------------------------------------------
 
     /** GET_CLUSTER_DEFAULT: copies, copy policy and block size shift of new VDIs. */
@@ -296,9 +321,18 @@ public final class SheepClient implements Closeable {
      * store; {@code copies} 0 = sheep's default, {@code blockSizeShift} 0 = 22. Wipes the cluster.
      */
     public void format(int copies, int blockSizeShift) throws IOException {
+        format(copies, blockSizeShift, false);
+    }
+
+    /**
+     * MAKE_FS as above; {@code useLock} adds USE_LOCK as `dog cluster format -l` does, so that
+     * sheep refuses LOCK_VDI of a VDI that is locked already (VDI_LOCKED).
+     */
+    public void format(int copies, int blockSizeShift, boolean useLock) throws IOException {
         long now = System.currentTimeMillis();
         long ctime = (now / 1000) << 32 | (now % 1000) * 1_000_000L;
-        ClusterRequest u = new ClusterRequest(0, ctime, copies, 0, ClusterFlags.AUTO_VNODES, 0, 0, blockSizeShift);
+        int flags = ClusterFlags.AUTO_VNODES | (useLock ? ClusterFlags.USE_LOCK : 0);
+        ClusterRequest u = new ClusterRequest(0, ctime, copies, 0, flags, 0, 0, blockSizeShift);
         byte[] store = "plain\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         checked(Request.write(Opcode.MAKE_FS, 0, store, u));
     }

@@ -2,12 +2,15 @@ package io.sheepfs.server;
 
 import io.sheepfs.protocol.NodeAddress;
 import io.sheepfs.server.net.SheepServer;
+import io.sheepfs.server.store.StoreLock;
+import io.sheepfs.server.store.StoreLockedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 
 /**
  * A running single-node sheep, started in-process: {@code EmbeddedSheep.start(config)}. With
@@ -18,22 +21,35 @@ public final class EmbeddedSheep implements AutoCloseable {
 
     private final Sheep sheep;
     private final SheepServer server;
+    private final StoreLock lock;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
-    private EmbeddedSheep(Sheep sheep, SheepServer server) {
+    private EmbeddedSheep(Sheep sheep, SheepServer server, StoreLock lock) {
         this.sheep = sheep;
         this.server = server;
+        this.lock = lock;
     }
 
+    /**
+     * Takes the store directory (created if missing) for this sheep alone and serves it; fails
+     * with {@link StoreLockedException} if another sheep, in this process or another, has it.
+     */
     public static EmbeddedSheep start(ServerConfig config) throws IOException {
-        Sheep sheep = new Sheep(config.dir(), config.sync());
-        InetAddress addr = InetAddress.getByName(config.address());
-        SheepServer server = new SheepServer(sheep, new InetSocketAddress(addr, config.port()),
-                (int) Math.min(Integer.MAX_VALUE, config.stallTimeout().toMillis()));
-        InetAddress advertised = addr.isAnyLocalAddress() ? InetAddress.getLoopbackAddress() : addr;
-        sheep.advertise(NodeAddress.of(advertised), server.port());
-        LOG.debug("sheep on {}:{} over {}", advertised.getHostAddress(), server.port(), config.dir());
-        return new EmbeddedSheep(sheep, server);
+        Files.createDirectories(config.dir());
+        StoreLock lock = StoreLock.acquire(config.dir());
+        try {
+            Sheep sheep = new Sheep(config.dir(), config.sync());
+            InetAddress addr = InetAddress.getByName(config.address());
+            SheepServer server = new SheepServer(sheep, new InetSocketAddress(addr, config.port()),
+                    (int) Math.min(Integer.MAX_VALUE, config.stallTimeout().toMillis()));
+            InetAddress advertised = addr.isAnyLocalAddress() ? InetAddress.getLoopbackAddress() : addr;
+            sheep.advertise(NodeAddress.of(advertised), server.port());
+            LOG.debug("sheep on {}:{} over {}", advertised.getHostAddress(), server.port(), config.dir());
+            return new EmbeddedSheep(sheep, server, lock);
+        } catch (IOException | RuntimeException e) {
+            lock.close();
+            throw e;
+        }
     }
 
     public int port() {
@@ -54,6 +70,7 @@ public final class EmbeddedSheep implements AutoCloseable {
     public void close() {
         if (closed.compareAndSet(false, true)) {
             server.close();
+            lock.close();
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.sheepfs.server;
 
+import io.sheepfs.server.store.StoreLockedException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -13,7 +14,8 @@ import java.util.concurrent.CountDownLatch;
 @Command(name = "sheepfs-server", mixinStandardHelpOptions = true,
         description = "Single-node Sheepdog 1.0 server over a local object directory.")
 public final class ServerMain implements Callable<Integer> {
-    @Option(names = "--dir", required = true, description = "store directory (created if missing)")
+    @Option(names = "--dir", required = true, description = "store directory (created if missing); one process "
+            + "per directory: a second one exits naming the PID that holds DIR/lock")
     Path dir;
 
     @Option(names = "--address", defaultValue = "127.0.0.1", description = "listen address (default ${DEFAULT-VALUE})")
@@ -29,7 +31,13 @@ public final class ServerMain implements Callable<Integer> {
     public Integer call() throws Exception {
         Files.createDirectories(dir);
         ServerConfig cfg = new ServerConfig(dir, address, port, !nosync, ServerConfig.DEFAULT_STALL_TIMEOUT);
-        EmbeddedSheep sheep = EmbeddedSheep.start(cfg);
+        EmbeddedSheep sheep;
+        try {
+            sheep = EmbeddedSheep.start(cfg);
+        } catch (StoreLockedException e) {
+            System.err.println("sheepfs-server: " + e.getMessage());
+            return 1;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runnable stop = () -> {
             sheep.close();

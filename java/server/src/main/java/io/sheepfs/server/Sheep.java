@@ -15,6 +15,7 @@ import io.sheepfs.server.store.ClusterConfigFile;
 import io.sheepfs.server.store.ObjectLocks;
 import io.sheepfs.server.store.ObjectService;
 import io.sheepfs.server.store.ObjectStore;
+import io.sheepfs.server.store.StoreErrors;
 import io.sheepfs.server.vdi.VdiService;
 import io.sheepfs.server.vdi.VdiTable;
 import org.slf4j.Logger;
@@ -105,7 +106,8 @@ public final class Sheep {
             }
         } catch (IOException | RuntimeException ex) {
             LOG.error("{} failed: {}", Opcode.name(op), ex.toString());
-            return Reply.of(ex instanceof IOException ? Result.EIO : Result.SYSTEM_ERROR);
+            // a full disk is NO_SPACE, as sheep answers it: the client says ENOSPC, not EIO
+            return Reply.of(ex instanceof IOException io ? StoreErrors.result(io) : Result.SYSTEM_ERROR);
         }
     }
 

@@ -77,6 +77,9 @@ final class Mount {
             SessionAttacher attacher = new SessionAttacher();
             SheepfsTree tree = new SheepfsTree(client, attacher, new Settings(plan.pageCache(), plan.objectCache()),
                     ZoneId.systemDefault(), attacher);
+            if (!tree.learnCluster()) {
+                LOG.warn("the cluster at {} is not formatted", hostPort(gateway));
+            }
             session = FuseSession.mount(mp, tree.callbacks(), gatewayList(gateway, nodes), options(plan));
             attacher.bind(session);
             session.start();

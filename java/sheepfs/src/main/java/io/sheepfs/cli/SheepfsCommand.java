@@ -43,7 +43,8 @@ public final class SheepfsCommand implements Callable<Integer> {
 
     @Option(names = "--local", paramLabel = "DIR",
             description = "start an embedded single-node sheep keeping its objects in DIR (formatted with one "
-                    + "copy when new) on a free loopback port, and mount it; -a/-p are then ignored")
+                    + "copy and VDI locking when new) on a free loopback port, and mount it; -a/-p are then "
+                    + "ignored. One process per DIR: a second one exits naming the PID that holds DIR/lock")
     Path local;
 
     @Option(names = "--log-file", paramLabel = "FILE",

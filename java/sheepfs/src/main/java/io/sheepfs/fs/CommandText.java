@@ -42,6 +42,23 @@ final class CommandText {
         return s;
     }
 
+    /**
+     * A VDI name as every control file reads it: the line of {@link #line}, without the blanks
+     * around it, checked by {@link VdiName#check}.
+     */
+    static String name(byte[] data) throws FsException {
+        return name(line(data));
+    }
+
+    /** A VDI name within a command line (see {@link #name(byte[])}). */
+    static String name(String text) throws FsException {
+        String name = text.strip();
+        if (name.isEmpty()) {
+            throw new FsException(Errno.EINVAL, "empty VDI name");
+        }
+        return VdiName.check(name);
+    }
+
     /** A log-safe rendering of untrusted bytes: printable ASCII kept, the rest as \\xNN, cut at 80. */
     static String printable(byte[] b) {
         StringBuilder sb = new StringBuilder("\"");

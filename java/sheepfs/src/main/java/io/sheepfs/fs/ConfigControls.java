@@ -21,7 +21,7 @@ final class ConfigControls {
     private ConfigControls() {
     }
 
-    /** "0\n" or "1\n"; a written integer switches it (non-zero = on). */
+    /** "0\n" or "1\n"; writing "0" or "1" (a newline after it or not) switches it, anything else is EINVAL. */
     static ControlFile flag(String what, AtomicBoolean value) {
         return new ControlFile() {
             @Override
@@ -31,11 +31,11 @@ final class ConfigControls {
 
             @Override
             public void write(byte[] data) throws FsException {
-                String s = CommandText.line(data).strip();
-                if (!s.matches("[+-]?[0-9]{1,9}")) {
-                    throw new FsException(Errno.EINVAL, what + " takes an integer, got " + CommandText.printable(s));
+                String s = CommandText.line(data);
+                if (!s.equals("0") && !s.equals("1")) {
+                    throw new FsException(Errno.EINVAL, what + " takes 0 or 1, got " + CommandText.printable(s));
                 }
-                boolean on = Integer.parseInt(s) != 0;
+                boolean on = s.equals("1");
                 value.set(on);
                 LOG.info("{} {}", what, on ? "on" : "off");
             }
@@ -44,9 +44,10 @@ final class ConfigControls {
 
     /**
      * "host:port\n" of the current gateway; writing "ADDR:PORT" (IPv6 as "[ADDR]:PORT" or
-     * "ADDR:PORT" split at the last colon) switches to that sheep once it accepts a connection.
+     * "ADDR:PORT" split at the last colon) switches to that sheep once it accepts a connection,
+     * if it belongs to the mount's cluster ({@link ClusterCheck}: EXDEV if not).
      */
-    static ControlFile sheepInfo(SheepClient client, Consumer<InetSocketAddress> onSwitch) {
+    static ControlFile sheepInfo(SheepClient client, ClusterCheck cluster, Consumer<InetSocketAddress> onSwitch) {
         return new ControlFile() {
             @Override
             public byte[] content() {
@@ -59,6 +60,7 @@ final class ConfigControls {
             @Override
             public void write(byte[] data) throws FsException {
                 InetSocketAddress target = parseAddress(CommandText.line(data).strip());
+                cluster.check(target);
                 try {
                     client.switchGateway(target);
                 } catch (ConnectionException e) {

@@ -8,6 +8,7 @@ public final class Errno {
     public static final int EBADF = 9;
     public static final int EACCES = 13;
     public static final int EBUSY = 16;
+    public static final int EXDEV = 18;
     public static final int EEXIST = 17;
     public static final int ENOTDIR = 20;
     public static final int EISDIR = 21;
@@ -16,6 +17,7 @@ public final class Errno {
     public static final int ENOSPC = 28;
     public static final int EROFS = 30;
     public static final int ENAMETOOLONG = 36;
+    public static final int ENOLCK = 37;
     public static final int EOPNOTSUPP = 95;
     public static final int ETIMEDOUT = 110;
     public static final int ECONNREFUSED = 111;

@@ -94,7 +94,8 @@ final class HttpObjectService {
 
     /**
      * Up to {@code len} bytes from {@code start} ({@code Range: bytes=start-(start+len-1)}).
-     * Fewer bytes only where the object ends; a 416 (start at or past the end) is empty.
+     * Fewer bytes only where the object ends; a 416 (start at or past the end: the object
+     * shrank since its HEAD) is EIO, never an empty read that looks like the end of the file.
      */
     byte[] get(URI uri, long start, int len) throws FsException {
         if (len <= 0) {
@@ -114,7 +115,9 @@ final class HttpObjectService {
         });
         int status = r.statusCode();
         if (status == 416) {
-            return new byte[0];
+            // reads stop at the size HEAD gave: the object got shorter since it was attached
+            throw new FsException(Errno.EIO, what + ": 416 the object is shorter than when it was attached; write "
+                    + "its path to http/object again to refresh its size");
         }
         if (status == 404) {
             throw new FsException(Errno.ENOENT, what + ": 404 the object is gone");

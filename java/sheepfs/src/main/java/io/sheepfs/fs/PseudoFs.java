@@ -16,8 +16,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@link FsCallbacks} over a {@link Tree}: lookups, attributes, directory listings, open handles
- * of views (the rendering taken at open, read at any offset) and of control files (each write is
- * a command). Never throws to the native caller: every failure is an errno.
+ * of views (the rendering taken at open, read at any offset) and of control files (what one
+ * open writes is one command, run at its newline or at close). Never throws to the native
+ * caller: every failure is an errno.
  */
 public final class PseudoFs implements FsCallbacks {
     private static final Logger LOG = LoggerFactory.getLogger(PseudoFs.class);
@@ -30,9 +31,9 @@ public final class PseudoFs implements FsCallbacks {
      * An open file: the node and, for readable files, the content fixed at open, or for an HTTP
      * object the reader that fetches its bytes.
      */
-    private record Handle(Node node, byte[] content, boolean write, HttpObjectReader reader) {
-        Handle(Node node, byte[] content, boolean write) {
-            this(node, content, write, null);
+    private record Handle(Node node, byte[] content, CommandBuffer command, HttpObjectReader reader) {
+        Handle(Node node, byte[] content, CommandBuffer command) {
+            this(node, content, command, null);
         }
     }
 
@@ -100,16 +101,16 @@ public final class PseudoFs implements FsCallbacks {
         boolean write = (flags & O_ACCMODE) != O_RDONLY;
         try {
             if (node instanceof ViewNode v) {
-                return write ? -Errno.EACCES : register(new Handle(v, v.renderForOpen(), false));
+                return write ? -Errno.EACCES : register(new Handle(v, v.renderForOpen(), null));
             }
             if (node instanceof ControlNode c) {
                 if (write && !c.file().writable()) {
                     return -Errno.EACCES;
                 }
-                return register(new Handle(c, c.file().content(), write));
+                return register(new Handle(c, c.file().content(), write ? new CommandBuffer() : null));
             }
             if (node instanceof HttpObjectNode o) {
-                return write ? -Errno.EACCES : register(new Handle(o, null, false, o.open()));
+                return write ? -Errno.EACCES : register(new Handle(o, null, null, o.open()));
             }
             // directories are opened by C; volumes are opened by C itself
             return node instanceof DirNode ? -Errno.EISDIR : -Errno.EINVAL;
@@ -147,25 +148,54 @@ public final class PseudoFs implements FsCallbacks {
         return Arrays.copyOfRange(content, from, from + Math.min(size, content.length - from));
     }
 
+    /**
+     * Collects a control file's command; the write that ends it with a newline runs it and
+     * answers with its errno (earlier pieces answer with their length).
+     */
     @Override
     public int write(long fh, long offset, byte[] data) {
         Handle h = handles.get(fh);
-        if (h == null) {
+        if (h == null || h.command() == null || !(h.node() instanceof ControlNode c)) {
             return -Errno.EBADF;
         }
-        if (!h.write() || !(h.node() instanceof ControlNode c)) {
-            return -Errno.EBADF;
+        synchronized (h.command()) {
+            byte[] whole;
+            try {
+                whole = h.command().append(data);
+            } catch (FsException e) {
+                LOG.warn("write to {}: {}", c.path(), e.getMessage());
+                return -e.errno();
+            }
+            int errno = whole == null ? 0 : run(c, whole);
+            return errno == 0 ? data.length : -errno;
         }
+    }
+
+    /** At close: runs a command written without a newline; its errno is close(2)'s. */
+    @Override
+    public int flush(long fh) {
+        Handle h = handles.get(fh);
+        if (h == null || h.command() == null || !(h.node() instanceof ControlNode c)) {
+            return 0;
+        }
+        synchronized (h.command()) {
+            byte[] rest = h.command().rest();
+            return rest == null ? 0 : run(c, rest);
+        }
+    }
+
+    /** Runs one whole command: 0, or its errno after one log line. */
+    private int run(ControlNode c, byte[] command) {
         try {
-            c.file().write(data);
+            c.file().write(command);
             tree.changed();
-            return data.length;
+            return 0;
         } catch (FsException e) {
             LOG.warn("write to {}: {}", c.path(), e.getMessage());
-            return -e.errno();
+            return e.errno();
         } catch (RuntimeException e) {
             LOG.error("write to {} failed", c.path(), e);
-            return -Errno.EIO;
+            return Errno.EIO;
         }
     }
 

@@ -16,6 +16,7 @@ public final class SheepfsTree {
     private final Tree tree = new Tree();
     private final Volumes volumes;
     private final PseudoFs fs;
+    private final ClusterCheck clusterCheck;
 
     /**
      * @param client       the cluster
@@ -27,6 +28,7 @@ public final class SheepfsTree {
     public SheepfsTree(SheepClient client, VolumeAttacher attacher, Settings settings, ZoneId zone,
                        Consumer<InetSocketAddress> onGatewaySet) {
         Views views = new Views(client, zone);
+        clusterCheck = new ClusterCheck(client);
         DirNode root = tree.root();
 
         DirNode cluster = tree.mkdir(root, "cluster");
@@ -41,6 +43,7 @@ public final class SheepfsTree {
         tree.control(vdi, "mount", VdiControls.mount(volumes));
         tree.control(vdi, "unmount", VdiControls.unmount(volumes));
         tree.control(vdi, "create", VdiControls.create(client));
+        tree.control(vdi, "unlock", VdiControls.unlock(client, volumes));
 
         DirNode node = tree.mkdir(root, "node");
         tree.view(node, "list", text(views::nodeList));
@@ -51,13 +54,21 @@ public final class SheepfsTree {
         DirNode config = tree.mkdir(root, "config");
         tree.control(config, "page_cache", ConfigControls.flag("page cache", settings.pageCache));
         tree.control(config, "object_cache", ConfigControls.flag("object cache", settings.objectCache));
-        tree.control(config, "sheep_info", ConfigControls.sheepInfo(client, onGatewaySet));
+        tree.control(config, "sheep_info", ConfigControls.sheepInfo(client, clusterCheck, onGatewaySet));
 
         DirNode http = tree.mkdir(root, "http");
         tree.control(http, "address", HttpControls.address(settings.httpAddress));
         tree.control(http, "object", HttpControls.object(new HttpObjects(tree, http, settings.httpAddress)));
 
         fs = new PseudoFs(tree, () -> settings.pageCache() ? 1 : 0);
+    }
+
+    /**
+     * Learns which cluster this mount is on (config/sheep_info then refuses sheep of others);
+     * false if the cluster is not formatted yet (it is learned at the first switch then).
+     */
+    public boolean learnCluster() throws IOException {
+        return clusterCheck.learn();
     }
 
     /** The callbacks to hand to the native core. */

@@ -3,11 +3,13 @@ package io.sheepfs.fs;
 import io.sheepfs.client.NewVdi;
 import io.sheepfs.client.SheepClient;
 import io.sheepfs.client.VdiRef;
+import io.sheepfs.protocol.cluster.VdiState;
+import io.sheepfs.protocol.header.VdiRequest;
 import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** vdi/mount, vdi/unmount and vdi/create: write-only command files. */
+/** vdi/mount, vdi/unmount, vdi/create and vdi/unlock: write-only command files. */
 final class VdiControls {
     private static final Logger LOG = LoggerFactory.getLogger(VdiControls.class);
     private static final byte[] EMPTY = new byte[0];
@@ -15,7 +17,7 @@ final class VdiControls {
     private VdiControls() {
     }
 
-    /** Base of the three: nothing to read. */
+    /** Base of the four: nothing to read. */
     private abstract static class WriteOnly implements ControlFile {
         @Override
         public byte[] content() {
@@ -33,7 +35,7 @@ final class VdiControls {
         return new WriteOnly() {
             @Override
             public void write(byte[] data) throws FsException {
-                volumes.attach(CommandText.line(data));
+                volumes.attach(CommandText.name(data));
             }
         };
     }
@@ -43,7 +45,7 @@ final class VdiControls {
         return new WriteOnly() {
             @Override
             public void write(byte[] data) throws FsException {
-                volumes.detach(CommandText.line(data));
+                volumes.detach(CommandText.name(data));
             }
         };
     }
@@ -58,7 +60,7 @@ final class VdiControls {
                 if (sp <= 0) {
                     throw new FsException(Errno.EINVAL, "expected \"NAME SIZE\", got " + CommandText.printable(line));
                 }
-                String name = VdiName.check(line.substring(0, sp).strip());
+                String name = CommandText.name(line.substring(0, sp));
                 long size = SizeSyntax.parse(line.substring(sp + 1));
                 if (size <= 0) {
                     throw new FsException(Errno.EINVAL, "size must be positive");
@@ -74,6 +76,48 @@ final class VdiControls {
                     LOG.info("created VDI {} ({} bytes, vid {})", name, size, Integer.toHexString(ref.vid()));
                 } catch (IOException e) {
                     throw ResultErrno.of("create " + CommandText.printable(name), e);
+                }
+            }
+        };
+    }
+
+    /**
+     * "NAME[\n]": releases the lock of the working VDI NAME as `dog vdi lock unlock NAME` does
+     * (GET_VDI_INFO, GET_VDI_COPIES for its lock state, RELEASE_VDI of that type), so that a
+     * mount that died holding it no longer keeps others out. EBUSY if NAME is attached here
+     * (detach it instead), ENOLCK if it is not locked.
+     */
+    static ControlFile unlock(SheepClient client, Volumes volumes) {
+        return new WriteOnly() {
+            @Override
+            public void write(byte[] data) throws FsException {
+                String name = CommandText.name(data);
+                if (volumes.isAttached(name)) {
+                    throw new FsException(Errno.EBUSY, "volume/" + name + " is attached here: write its name to "
+                            + "vdi/unmount to release its lock");
+                }
+                try {
+                    int vid = client.lookupVdi(name).vid();
+                    VdiState state = null;
+                    for (VdiState s : client.vdiStates()) {
+                        if (s.vid() == vid) {
+                            state = s;
+                        }
+                    }
+                    if (state == null) {
+                        throw new FsException(Errno.EIO, "sheep lists no state of VDI " + CommandText.printable(name));
+                    }
+                    int type = switch (state.lockState()) {
+                        case VdiState.LOCK_LOCKED -> VdiRequest.LOCK_NORMAL;
+                        case VdiState.LOCK_SHARED -> VdiRequest.LOCK_SHARED;
+                        default -> throw new FsException(Errno.ENOLCK, "VDI " + CommandText.printable(name)
+                                + " is not locked");
+                    };
+                    client.releaseVdi(vid, type);
+                    LOG.info("released the {} lock of VDI {} (vid {})", type == VdiRequest.LOCK_NORMAL ? "normal"
+                            : "shared", name, Integer.toHexString(vid));
+                } catch (IOException e) {
+                    throw ResultErrno.of("unlock " + CommandText.printable(name), e);
                 }
             }
         };

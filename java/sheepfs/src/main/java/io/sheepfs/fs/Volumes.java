@@ -61,6 +61,11 @@ public final class Volumes {
         LOG.info("detached volume/{}", name);
     }
 
+    /** True if volume/NAME is attached by this mount. */
+    public boolean isAttached(String name) {
+        return dir.child(name) instanceof VolumeNode;
+    }
+
     public List<VolumeNode> attached() {
         List<VolumeNode> out = new ArrayList<>();
         for (Node n : dir.children()) {

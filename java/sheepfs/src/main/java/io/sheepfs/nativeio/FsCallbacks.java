@@ -53,6 +53,14 @@ public interface FsCallbacks {
     /** truncate/O_TRUNC of a non-volume inode: 0 or errno (control files accept 0). */
     int truncate(long ino, long size);
 
+    /**
+     * close(2) of a non-volume handle (FUSE FLUSH, once per close of a descriptor): 0 or the
+     * errno close(2) returns. A control file runs a command written without a newline here.
+     */
+    default int flush(long fh) {
+        return 0;
+    }
+
     void release(long fh);
 
     /** At open of a volume: 1 = use the kernel page cache (-k / config/page_cache), 0 = direct I/O. */

@@ -62,8 +62,16 @@ final class FsClient {
         return read(path, 4096);
     }
 
-    /** One write(2) of {@code data} to PATH as `echo` does (truncate, open, write); returns its result. */
+    /**
+     * One write(2) of {@code data} to PATH as `echo` does (truncate, open, write, close); returns
+     * the write's result, or -errno of the close (a command without a newline runs there).
+     */
     int write(String path, byte[] data) {
+        return writes(path, data);
+    }
+
+    /** Several write(2)s to one open of PATH, then close: the first failure as -errno, else the last count. */
+    int writes(String path, byte[]... pieces) {
         long ino = ino(path);
         int t = fs.truncate(ino, 0);
         if (t != 0) {
@@ -74,7 +82,17 @@ final class FsClient {
             return (int) fh;
         }
         try {
-            return fs.write(fh, 0, data);
+            int r = 0;
+            long off = 0;
+            for (byte[] p : pieces) {
+                r = fs.write(fh, off, p);
+                if (r < 0) {
+                    return r;
+                }
+                off += p.length;
+            }
+            int f = fs.flush(fh);
+            return f != 0 ? -f : r;
         } finally {
             fs.release(fh);
         }

@@ -71,7 +71,7 @@ class PseudoFsServerTest {
     @Test
     void treeHasTheOriginalLayout() {
         assertEquals(List.of("cluster", "config", "http", "node", "vdi", "volume"), names(fs.readdir(FsCallbacks.ROOT)));
-        assertEquals(List.of("create", "list", "list.json", "mount", "unmount"), names(fs.readdir(c.ino("vdi"))));
+        assertEquals(List.of("create", "list", "list.json", "mount", "unlock", "unmount"), names(fs.readdir(c.ino("vdi"))));
         assertEquals(List.of("info", "info.json"), names(fs.readdir(c.ino("cluster"))));
         assertEquals(List.of("info", "info.json", "list", "list.json"), names(fs.readdir(c.ino("node"))));
         assertEquals(List.of("object_cache", "page_cache", "sheep_info"), names(fs.readdir(c.ino("config"))));
@@ -208,7 +208,7 @@ class PseudoFsServerTest {
         assertEquals(-Errno.EINVAL, c.write("vdi/mount", "a/b"));
         assertEquals(-Errno.EINVAL, c.write("vdi/mount", ".."));
         assertEquals(-Errno.EINVAL, c.write("vdi/mount", "\n"));
-        assertEquals(-Errno.EINVAL, c.write("vdi/mount", new byte[0]));
+        assertEquals(0, c.write("vdi/mount", new byte[0])); // nothing written: no command
         assertEquals(-Errno.EINVAL, c.write("vdi/mount", "x".repeat(5000)));
         assertEquals(-Errno.EINVAL, c.write("vdi/unmount", "a\nb"));
         assertEquals(-Errno.ENAMETOOLONG, c.write("vdi/unmount", "n".repeat(300)));
@@ -271,9 +271,16 @@ class PseudoFsServerTest {
         assertEquals("1\n", c.read("config/page_cache"));
         assertEquals(1, c.write("config/page_cache", "0"));
         assertEquals(0, fs.volumeOpenPolicy(1));
-        assertEquals(3, c.write("config/object_cache", "42\n"));
+        assertEquals(2, c.write("config/object_cache", "1\n"));
         assertEquals("1\n", c.read("config/object_cache"));
         assertTrue(settings.objectCache());
+        // exactly "0" or "1": other numbers were taken as "on"
+        for (String bad : List.of("2", "-1", "+1", "01", " 1", "1 ", "1\n\n", "42\n")) {
+            assertEquals(-Errno.EINVAL, c.write("config/page_cache", bad), bad);
+            assertEquals(-Errno.EINVAL, c.write("config/object_cache", bad.replace('1', '0')), bad);
+        }
+        assertEquals("0\n", c.read("config/page_cache"));
+        assertEquals("1\n", c.read("config/object_cache"));
     }
 
     @Test
@@ -291,13 +298,15 @@ class PseudoFsServerTest {
         assertTrue(switches.isEmpty());
 
         try (EmbeddedSheep other = EmbeddedSheep.start(ServerConfig.ephemeral(dir.resolve("other")).withSync(false))) {
-            String target = "127.0.0.1:" + other.port() + "\n";
-            assertEquals(target.length(), c.write("config/sheep_info", target));
-            assertEquals(target, c.read("config/sheep_info"));
-            assertEquals(List.of(new InetSocketAddress("127.0.0.1", other.port())), switches);
-            // the other sheep is not formatted: the views now show it
-            assertEquals("Cluster status: Waiting for cluster to be formatted\n\n", c.read("cluster/info"));
+            // not formatted, so not of this cluster (SheepInfoClusterTest has more)
+            assertEquals(-Errno.EXDEV, c.write("config/sheep_info", "127.0.0.1:" + other.port() + "\n"));
+            assertTrue(switches.isEmpty());
         }
+        // the same sheep by name: same cluster, switched
+        String target = "localhost:" + sheep.port() + "\n";
+        assertEquals(target.length(), c.write("config/sheep_info", target));
+        assertEquals(List.of(new InetSocketAddress(InetAddress.getByName("localhost"), sheep.port())), switches);
+        assertTrue(c.read("cluster/info").startsWith("Cluster status: running"));
     }
 
     @Test
@@ -308,12 +317,16 @@ class PseudoFsServerTest {
         } catch (IOException e) {
             org.junit.jupiter.api.Assumptions.abort("no IPv6 loopback here: " + e.getMessage());
         }
-        try (EmbeddedSheep other = EmbeddedSheep.start(new ServerConfig(dir.resolve("v6"), "::1", 0, false,
-                ServerConfig.DEFAULT_STALL_TIMEOUT))) {
-            String target = "[::1]:" + other.port() + "\n";
-            assertEquals(target.length(), c.write("config/sheep_info", target));
-            assertEquals("::1:" + other.port() + "\n", c.read("config/sheep_info"));
-            assertEquals(("::1:" + other.port()).length(), c.write("config/sheep_info", "::1:" + other.port()));
+        // one sheep on every address: reached over IPv4 first, then over IPv6 (the same cluster)
+        try (EmbeddedSheep both = EmbeddedSheep.start(new ServerConfig(dir.resolve("v6"), "::", 0, false,
+                ServerConfig.DEFAULT_STALL_TIMEOUT));
+             SheepClient v4 = SheepClient.connect(new InetSocketAddress("127.0.0.1", both.port()))) {
+            v4.format(1, 0);
+            FsClient c6 = new FsClient(new SheepfsTree(v4, attacher, settings, ZoneOffset.UTC, g -> { }).callbacks());
+            String target = "[::1]:" + both.port() + "\n";
+            assertEquals(target.length(), c6.write("config/sheep_info", target));
+            assertEquals("::1:" + both.port() + "\n", c6.read("config/sheep_info"));
+            assertEquals(("::1:" + both.port()).length(), c6.write("config/sheep_info", "::1:" + both.port()));
         }
     }
 
