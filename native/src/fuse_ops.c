@@ -379,7 +379,7 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 /* close(2): a control file runs a command written without a newline, and close returns its errno. */
 static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	if (fi->fh & VOL_FH_BIT) {
+	if (fi->fh & SFS_VOL_FH_BIT) {
 		fuse_reply_err(req, 0);
 		return;
 	}
