@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The FUSE loop, the volume engine and readahead under AddressSanitizer + UBSan, on real mounts:
-# runs the Java tests that drive them (VolumeIoTest, FuseMountTest, VolumeCoherenceTest) with the
+# runs the Java tests that drive them (Volume*Test, FuseMountTest) with the
 # sanitized build of the shim (java/sheepfs/target/native-asan, made by `mvn verify`) loaded into
 # the test JVM. ctest covers the parts that run without libfuse; these paths need a kernel mount
 # and a JVM. Any sanitizer report fails the run. Usage: bash native/test/asan-fuse.sh (after mvn verify).
@@ -36,7 +36,7 @@ status=0
 # -am: the sibling modules come from this build's target/ folders (classes, test-classes), never
 # from ~/.m2, which a fresh machine does not have them in; they have no test of these names.
 LD_PRELOAD="$asan:$ubsan" mvn -B -o -q -pl java/sheepfs -am surefire:test \
-  -Dtest='VolumeIoTest,FuseMountTest,VolumeCoherenceTest' -Dsurefire.failIfNoSpecifiedTests=false \
+  -Dtest='Volume*Test,FuseMountTest' -Dsurefire.failIfNoSpecifiedTests=false \
   "-Dsurefire.argLine=-Dsheepfs.native.path=$logs/libsheepfs_native.so" &
 mvn_pid=$!
 # A test JVM that a sanitizer aborts while it has files open on its own mount cannot finish
@@ -62,5 +62,5 @@ if compgen -G "$logs/[au]*san*" >/dev/null; then
   exit 1
 fi
 [ $status = 0 ] || { echo "asan-fuse: tests failed (status $status)" >&2; exit $status; }
-grep -h "Tests run" java/sheepfs/target/surefire-reports/io.sheepfs.nativeio.{VolumeIoTest,FuseMountTest,VolumeCoherenceTest}.txt
+grep -h "Tests run" java/sheepfs/target/surefire-reports/io.sheepfs.nativeio.{Volume*Test,FuseMountTest}.txt
 echo "asan-fuse: no sanitizer reports"

@@ -1,7 +1,7 @@
 /* The volume engine's allocation paths under failure, against the fake sheep: index writes held
  * back or refused, a write beside a failed index write, a reload that fails too, READONLY after
  * a snapshot elsewhere, concurrent first writes into one object. These mirror the proxy tests of
- * VolumeIoTest (Java, on a FUSE mount), without FUSE. */
+ * VolumeIndexFailureTest (Java, on a FUSE mount), without FUSE. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>

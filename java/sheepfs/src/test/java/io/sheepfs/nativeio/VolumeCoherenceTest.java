@@ -1,9 +1,9 @@
 package io.sheepfs.nativeio;
 
-import static io.sheepfs.nativeio.VolumeIoTest.MiB;
-import static io.sheepfs.nativeio.VolumeIoTest.random;
-import static io.sheepfs.nativeio.VolumeIoTest.read;
-import static io.sheepfs.nativeio.VolumeIoTest.write;
+import static io.sheepfs.nativeio.VolumeFiles.MiB;
+import static io.sheepfs.nativeio.VolumeFiles.random;
+import static io.sheepfs.nativeio.VolumeFiles.read;
+import static io.sheepfs.nativeio.VolumeFiles.write;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
