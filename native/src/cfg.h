@@ -8,7 +8,7 @@
 	X(clone_fd, 0)        /* one /dev/fuse fd per worker */ \
 	X(max_background, 0)  /* kernel's async request limit (its 12 is too low for AIO); 0: its */ \
 	X(connections, 0)     /* sockets in the pool; 0: 4 */ \
-	X(max_piece, -1)      /* volume I/O pieces: at most this many bytes; 0: whole objects; -1: tuned */ \
+	X(max_piece, 262144)  /* volume I/O pieces: at most this many bytes; 0: whole objects; -1: tuned */ \
 	X(writeback_cache, 0) /* ask the kernel for writeback caching (page-cache mode) */ \
 	X(io_flusher, 0)      /* PR_SET_IO_FLUSHER on serving threads */ \
 	X(max_write, 0)       /* bytes per FUSE write (max 1 MiB); 0: 1 MiB */ \

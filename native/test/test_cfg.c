@@ -10,7 +10,7 @@ int main(void)
 {
 	struct sfs_cfg c;
 	sfs_cfg_defaults(&c);
-	CHECK(c.max_threads == 0 && c.max_piece == -1 && c.uid == -1 && c.gid == -1 && c.uring_depth == 0);
+	CHECK(c.max_threads == 0 && c.max_piece == 262144 && c.uid == -1 && c.gid == -1 && c.uring_depth == 0);
 	CHECK(sfs_cfg_set(&c, "connections", 3) == 0 && c.connections == 3);
 	CHECK(sfs_cfg_set(&c, "gid", 7) == 0 && c.gid == 7 && c.uid == -1);
 	CHECK(sfs_cfg_set(&c, "uring_depth", 16) == 0 && c.uring_depth == 16);

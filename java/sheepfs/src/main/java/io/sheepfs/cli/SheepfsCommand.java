@@ -76,11 +76,10 @@ public final class SheepfsCommand implements Callable<Integer> {
                     + "(default: one per CPU, at least 2)")
     int connections;
 
-    @Option(names = "--piece-size", paramLabel = "SIZE", defaultValue = "auto", converter = PieceSizeConverter.class,
+    @Option(names = "--piece-size", paramLabel = "SIZE", defaultValue = "256K", converter = PieceSizeConverter.class,
             description = "split volume requests into pieces of at most SIZE bytes, sent in parallel "
-                    + "(K or M suffix; 0: whole objects; default auto: sheepfs measures, for reads and for writes, "
-                    + "which of 64K to whole objects this cluster serves fastest, and how many of them to keep "
-                    + "in flight per connection, and keeps measuring)")
+                    + "(K or M suffix; 0: whole objects; auto: sheepfs measures which of 64K to whole objects "
+                    + "this cluster serves fastest, and how many to keep in flight per connection; default: 256K)")
     int pieceSize;
 
     @Option(names = "--readahead", negatable = true, defaultValue = "true", fallbackValue = "true",

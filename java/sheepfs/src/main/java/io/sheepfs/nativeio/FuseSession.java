@@ -59,10 +59,11 @@ public final class FuseSession implements AutoCloseable {
             }
         }
 
-        /** Piece size chosen by measurement (native piece_tuner.c), because the fastest size differs
-         *  from cluster to cluster; the figures are in docs/DESIGN.md. */
+        /** Piece size chosen by measurement (native piece_tuner.c), opt-in: bench/heuristics found
+         *  it no faster than fixed 256 KiB pieces (docs/BENCHMARKS.md). */
         public static final int AUTO_PIECE = -1;
-        public static final int DEFAULT_PIECE = AUTO_PIECE;
+        /** Fixed 256 KiB pieces: as fast as the tuner on the embedded sheep and a real 3-node sheep 1.0. */
+        public static final int DEFAULT_PIECE = 256 << 10;
 
         public static Options defaults() {
             int cpus = Runtime.getRuntime().availableProcessors();

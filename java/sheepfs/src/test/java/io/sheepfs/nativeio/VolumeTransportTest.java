@@ -259,13 +259,13 @@ class VolumeTransportTest extends VolumeTestBase {
         assertArrayEquals(Arrays.copyOfRange(data, MiB, 5 * MiB), sheep.readObject(ObjectId.data(vid, 1), 0, 4 * MiB));
     }
 
-    /** The default piece size is measured, not assumed: behind a proxy that holds every answer back
+    /** With --piece-size auto the piece size is measured, not assumed: behind a proxy that holds every answer back
      * 20 ns per byte, each request on its own (a cluster that serves requests in parallel but big
      * ones slowly, as a 3-node sheep 1.0 did), 1 MiB reads and writes end up in pieces of at most
      * 128 KiB, and the bytes stay right. */
     @Test
     void aClusterFasterWithSmallerRequestsGetsThem() throws Exception {
-        try (CountingProxy slow = startBehindProxy(20, FuseSession.Options.defaults())) {
+        try (CountingProxy slow = startBehindProxy(20, piecesOf(FuseSession.Options.AUTO_PIECE))) {
             sheep.create("tune", 64L * MiB, 22, false);
             attach("tune");
             assertEquals(256 << 10, session.stats().get("piece_write"), "256 KiB pieces until measured otherwise");
