@@ -33,9 +33,10 @@ abort_new_mounts() {
 }
 before="$(sheepfs_mounts)"
 status=0
-# -am: the sibling modules come from this build's target/ folders (classes, test-classes), never
-# from ~/.m2, which a fresh machine does not have them in; they have no test of these names.
-LD_PRELOAD="$asan:$ubsan" mvn -B -o -q -pl java/sheepfs -am surefire:test \
+# -am with the test-compile phase: the sibling modules come from this build's target/ folders
+# (Maven takes loose classes only for modules whose compile phase runs), never from ~/.m2, which a
+# fresh machine does not have them in; everything is up to date, so nothing is rebuilt.
+LD_PRELOAD="$asan:$ubsan" mvn -B -o -q -pl java/sheepfs -am test-compile surefire:test \
   -Dtest='Volume*Test,FuseMountTest' -Dsurefire.failIfNoSpecifiedTests=false \
   "-Dsurefire.argLine=-Dsheepfs.native.path=$logs/libsheepfs_native.so" &
 mvn_pid=$!
