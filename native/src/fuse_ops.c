@@ -14,6 +14,7 @@
 
 #include "bufpool.h"
 #include "ctx.h"
+#include "fuse_intr.h"
 #include "fuse_loop.h"
 #include "fuse_ops.h"
 #include "fuse_uring.h"
@@ -30,7 +31,7 @@
 #define VOL_TIMEOUT 1.0 /* attrs of a volume inode: its size is stable while attached */
 
 struct vhandle {
-	struct sfs_vol *vol; /* a reference of its own: a detach leaves the handle working */
+	struct sfs_vol *vol; /* a reference of its own, counted as a handle (sfs_vt_open) */
 	struct sfs_ra *ra;   /* direct I/O opens: the kernel reads nothing ahead for them */
 };
 
@@ -96,7 +97,12 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct fuse_entry_param e;
 	int kind = 0;
 	memset(&e, 0, sizeof(e));
+	struct sfs_icall ic;
+	if (!sfs_icall_arm(&ic, req))
+		return;
 	int err = sfs_up_lookup(ctx, parent, name, &e.attr, &kind);
+	if (!sfs_icall_claim(&ic))
+		return;
 	if (err) {
 		fuse_reply_err(req, err);
 		return;
@@ -117,7 +123,12 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	struct sfs_ctx *ctx = ctx_of(req);
 	struct stat st;
 	int kind = 0;
+	struct sfs_icall ic;
+	if (!sfs_icall_arm(&ic, req))
+		return;
 	int err = sfs_up_getattr(ctx, ino, &st, &kind);
+	if (!sfs_icall_claim(&ic))
+		return;
 	if (err) {
 		fuse_reply_err(req, err);
 		return;
@@ -130,7 +141,15 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct sfs_dir *d = NULL;
+	struct sfs_icall ic;
+	if (!sfs_icall_arm(&ic, req))
+		return;
 	int err = sfs_up_readdir(ctx_of(req), ino, &d);
+	if (!sfs_icall_claim(&ic)) {
+		if (err == 0)
+			sfs_dir_free(d);
+		return;
+	}
 	if (err) {
 		fuse_reply_err(req, err);
 		return;
@@ -183,14 +202,23 @@ static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 }
 
 /* libfuse 3.14's fuse_file_info has no parallel_direct_writes bit: send the kernel's struct. */
-static void reply_open_flags(fuse_req_t req, uint64_t fh, uint32_t open_flags)
+static int reply_open_flags(fuse_req_t req, uint64_t fh, uint32_t open_flags)
 {
 	struct fuse_open_out arg;
 	memset(&arg, 0, sizeof(arg));
 	arg.fh = fh;
 	arg.open_flags = open_flags;
 	struct iovec iov = { .iov_base = &arg, .iov_len = sizeof(arg) };
-	fuse_reply_iov(req, &iov, 1);
+	return fuse_reply_iov(req, &iov, 1);
+}
+
+static void close_handle(struct vhandle *h)
+{
+	if (h->ra)
+		sfs_ra_close(h->ra);
+	sfs_vol_handles(h->vol, -1);
+	sfs_vol_put(h->vol);
+	free(h);
 }
 
 static void open_volume(fuse_req_t req, struct sfs_ctx *ctx, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -201,23 +229,26 @@ static void open_volume(fuse_req_t req, struct sfs_ctx *ctx, fuse_ino_t ino, str
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	h->vol = sfs_vt_get(&ctx->vt, ino);
+	h->vol = sfs_vt_open(&ctx->vt, ino);
 	if (h->vol == NULL) {
 		free(h);
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
 	uint64_t fh = (uint64_t)(uintptr_t)h | SFS_VOL_FH_BIT;
+	int r;
 	if (policy == 1) {
 		fi->fh = fh;
 		fi->keep_cache = 1;
-		fuse_reply_open(req, fi);
+		r = fuse_reply_open(req, fi);
 	} else {
 		/* NULL (off, or no memory): reads go without */
 		h->ra = ctx->cfg.readahead ? sfs_ra_create(h->vol, &ctx->ra_budget) : NULL;
 		/* direct I/O; and overlapping writers are not serialized by the kernel */
-		reply_open_flags(req, fh, FOPEN_DIRECT_IO | (ctx->cfg.parallel_dw ? FOPEN_PARALLEL_DIRECT_WRITES : 0));
+		r = reply_open_flags(req, fh, FOPEN_DIRECT_IO | (ctx->cfg.parallel_dw ? FOPEN_PARALLEL_DIRECT_WRITES : 0));
 	}
+	if (r == -ENOENT) /* the open was interrupted: no release will come for this handle */
+		close_handle(h);
 }
 
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -229,16 +260,25 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		open_volume(req, ctx, ino, fi);
 		return;
 	}
+	struct sfs_icall ic;
+	if (!sfs_icall_arm(&ic, req))
+		return;
 	/* atomic_o_trunc: O_TRUNC stands for the truncate the kernel no longer sends */
 	int t = fi->flags & O_TRUNC ? sfs_up_truncate(ctx, ino, 0) : 0;
 	int64_t h = t != 0 ? -(int64_t)t : sfs_up_open(ctx, ino, fi->flags);
+	if (!sfs_icall_claim(&ic)) {
+		if (h >= 0)
+			sfs_up_release(ctx, (uint64_t)h); /* no release will come for it */
+		return;
+	}
 	if (h < 0) {
 		fuse_reply_err(req, (int)-h);
 		return;
 	}
 	fi->fh = (uint64_t)h;
 	fi->direct_io = 1; /* views are rendered at open: their size is known only then */
-	fuse_reply_open(req, fi);
+	if (fuse_reply_open(req, fi) == -ENOENT)
+		sfs_up_release(ctx, (uint64_t)h);
 }
 
 static void vol_read_done(struct sfs_vreq *r, int err)
@@ -270,6 +310,70 @@ static void ra_reply(void *arg, const char *data, uint32_t len, int err)
 		fuse_reply_buf(req, data, len);
 }
 
+/*
+ * Volume requests answer an interrupt at once (fuse_intr.h), unless the data lives in the ring
+ * entry the answer goes out from: that entry goes back to the kernel with the answer, and sheep
+ * I/O still under way would read or fill a later request's data. Those wait for sheep (or the
+ * pool's time-out).
+ */
+static struct sfs_icall *vcall_arm(fuse_req_t req)
+{
+	struct sfs_icall *c = malloc(sizeof(*c));
+	if (c == NULL)
+		fuse_reply_err(req, ENOMEM);
+	else if (!sfs_icall_arm(c, req)) {
+		free(c);
+		c = NULL;
+	}
+	return c; /* NULL: answered already */
+}
+
+/* The op could not start the I/O (err), so no completion will come. */
+static void vcall_failed(struct sfs_icall *c, int err)
+{
+	if (sfs_icall_claim(c))
+		fuse_reply_err(c->req, err);
+	free(c);
+}
+
+static void vcall_read_done(struct sfs_vreq *r, int err)
+{
+	struct sfs_icall *c = r->arg;
+	if (sfs_icall_claim(c)) {
+		if (err)
+			fuse_reply_err(c->req, err);
+		else
+			fuse_reply_buf(c->req, r->buf, r->len);
+	}
+	sfs_vreq_free(r);
+	free(c);
+}
+
+static void vcall_write_done(struct sfs_vreq *r, int err)
+{
+	struct sfs_icall *c = r->arg;
+	if (sfs_icall_claim(c)) {
+		if (err)
+			fuse_reply_err(c->req, err);
+		else
+			fuse_reply_write(c->req, r->len);
+	}
+	sfs_vreq_free(r);
+	free(c);
+}
+
+static void vcall_ra_reply(void *arg, const char *data, uint32_t len, int err)
+{
+	struct sfs_icall *c = arg;
+	if (sfs_icall_claim(c)) {
+		if (err)
+			fuse_reply_err(c->req, err);
+		else
+			fuse_reply_buf(c->req, data, len);
+	}
+	free(c);
+}
+
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
 {
 	struct sfs_ctx *ctx = ctx_of(req);
@@ -280,23 +384,32 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
 		char *ring = sfs_uring_payload(ctx->uring, &cap);
 		if (ring && size > cap)
 			ring = NULL;
-		if (h->ra) {
-			int e = sfs_ra_read(h->ra, (uint64_t)off, size > UINT32_MAX ? UINT32_MAX : (uint32_t)size, ring,
-					    ra_reply, req);
+		uint32_t len = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size;
+		if (ring) {
+			int e = h->ra ? sfs_ra_read(h->ra, (uint64_t)off, len, ring, ra_reply, req)
+				      : sfs_vol_io_in(h->vol, false, (uint64_t)off, size, ring, vol_read_done, req);
 			if (e)
 				fuse_reply_err(req, e);
 			return;
 		}
-		int e = ring ? sfs_vol_io_in(h->vol, false, (uint64_t)off, size, ring, vol_read_done, req)
-			     : sfs_vol_io(h->vol, false, (uint64_t)off, size, NULL, NULL, vol_read_done, req);
+		struct sfs_icall *c = vcall_arm(req);
+		if (c == NULL)
+			return;
+		int e = h->ra ? sfs_ra_read(h->ra, (uint64_t)off, len, NULL, vcall_ra_reply, c)
+			      : sfs_vol_io(h->vol, false, (uint64_t)off, size, NULL, NULL, vcall_read_done, c);
 		if (e)
-			fuse_reply_err(req, e);
+			vcall_failed(c, e);
 		return;
 	}
 	char *buf = NULL;
 	size_t n = 0;
+	struct sfs_icall ic;
+	if (!sfs_icall_arm(&ic, req))
+		return;
 	int err = sfs_up_read(ctx, fi->fh, (uint64_t)off, size, &buf, &n);
-	if (err)
+	if (!sfs_icall_claim(&ic))
+		; /* answered EINTR: the data is dropped */
+	else if (err)
 		fuse_reply_err(req, err);
 	else
 		fuse_reply_buf(req, buf, n);
@@ -322,14 +435,23 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t si
 				fuse_reply_err(req, e);
 			return;
 		}
-		/* a big write keeps the buffer it arrived in (no copy); a small one is copied */
+		struct sfs_icall *c = vcall_arm(req);
+		if (c == NULL)
+			return;
+		/* a big write keeps the buffer it arrived in (no copy); a small one is copied: either
+		 * way the data stays valid after an interrupt answered */
 		void *own = size >= SFS_BUF_MIN_POOLED ? sfs_worker_take(ctx, data, size) : NULL;
-		int e = sfs_vol_io(h->vol, true, (uint64_t)off, size, data, own, vol_write_done, req);
+		int e = sfs_vol_io(h->vol, true, (uint64_t)off, size, data, own, vcall_write_done, c);
 		if (e)
-			fuse_reply_err(req, e);
+			vcall_failed(c, e);
 		return;
 	}
+	struct sfs_icall ic;
+	if (!sfs_icall_arm(&ic, req))
+		return;
 	int64_t r = sfs_up_write(ctx, fi->fh, (uint64_t)off, data, size);
+	if (!sfs_icall_claim(&ic))
+		return;
 	if (r < 0)
 		fuse_reply_err(req, (int)-r);
 	else
@@ -339,6 +461,15 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t si
 static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set, struct fuse_file_info *fi)
 {
 	struct sfs_ctx *ctx = ctx_of(req);
+	/* modes, owners and times are fixed (nothing keeps them): refused, not faked. With the
+	 * writeback cache the kernel sends times of its own after writes: those are let by. */
+	int fixed = FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID;
+	if (!ctx->cfg.writeback_cache)
+		fixed |= FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW;
+	if (to_set & fixed) {
+		fuse_reply_err(req, EPERM);
+		return;
+	}
 	if (to_set & FUSE_SET_ATTR_SIZE) {
 		struct sfs_vol *v = sfs_vt_get(&ctx->vt, ino);
 		if (v != NULL) {
@@ -356,7 +487,6 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 			}
 		}
 	}
-	/* other attributes (times, modes) are fixed: answer with the current ones */
 	op_getattr(req, ino, fi);
 }
 
@@ -364,11 +494,7 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 {
 	struct sfs_ctx *ctx = ctx_of(req);
 	if (sfs_fh_is_volume(fi->fh)) {
-		struct vhandle *h = (struct vhandle *)(uintptr_t)(fi->fh & ~SFS_VOL_FH_BIT);
-		if (h->ra)
-			sfs_ra_close(h->ra);
-		sfs_vol_put(h->vol);
-		free(h);
+		close_handle((struct vhandle *)(uintptr_t)(fi->fh & ~SFS_VOL_FH_BIT));
 		fuse_reply_err(req, 0);
 		return;
 	}
@@ -383,8 +509,12 @@ static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, 0);
 		return;
 	}
+	struct sfs_icall ic;
+	if (!sfs_icall_arm(&ic, req))
+		return;
 	int r = sfs_up_flush(ctx_of(req), fi->fh);
-	fuse_reply_err(req, r > 0 ? r : 0);
+	if (sfs_icall_claim(&ic))
+		fuse_reply_err(req, r > 0 ? r : 0);
 }
 
 /* A write is answered only once sheep acknowledged it, and sheep acknowledges durable data:

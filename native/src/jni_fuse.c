@@ -179,9 +179,8 @@ static jint n_attach(JNIEnv *env, jclass cls, jlong h, jlong ino, jbyteArray jna
 	return sfs_session_attach(ctx_from(h), (uint64_t)ino, name, (uint32_t)vid);
 }
 
-/* Lazy, like umount -l: new lookups and opens fail at once; handles already open keep working
- * until released (the kernel releases asynchronously after close(2), so a strict "busy" check
- * would fail a detach that follows a close). */
+/* EBUSY while descriptors are open on the volume (sfs_vt_detach waits briefly for the releases
+ * that follow a close(2)). */
 static jint n_detach(JNIEnv *env, jclass cls, jlong h, jlong ino)
 {
 	return sfs_vt_detach(&ctx_from(h)->vt, (uint64_t)ino);

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "volume.h"
 
@@ -62,6 +63,20 @@ struct sfs_vol *sfs_vt_get(struct sfs_vt *vt, uint64_t ino)
 	return v;
 }
 
+struct sfs_vol *sfs_vt_open(struct sfs_vt *vt, uint64_t ino)
+{
+	struct sfs_vol *v = NULL;
+	pthread_rwlock_rdlock(&vt->lock);
+	struct sfs_vt_entry *e = find(vt, ino);
+	if (e) {
+		v = e->vol;
+		sfs_vol_get(v);
+		sfs_vol_handles(v, 1);
+	}
+	pthread_rwlock_unlock(&vt->lock);
+	return v;
+}
+
 bool sfs_vt_has(struct sfs_vt *vt, uint64_t ino)
 {
 	pthread_rwlock_rdlock(&vt->lock);
@@ -91,21 +106,41 @@ int sfs_vt_add(struct sfs_vt *vt, uint64_t ino, struct sfs_vol *v)
 	return e;
 }
 
-int sfs_vt_detach(struct sfs_vt *vt, uint64_t ino)
+/* Unlinks ino's entry unless it has open handles (*busy then). */
+static struct sfs_vt_entry *unlink_idle(struct sfs_vt *vt, uint64_t ino, bool *busy)
 {
 	struct sfs_vt_entry *gone = NULL;
+	*busy = false;
 	pthread_rwlock_wrlock(&vt->lock);
 	for (struct sfs_vt_entry **pp = bucket(vt, ino); *pp; pp = &(*pp)->next) {
 		if ((*pp)->ino == ino) {
+			if (sfs_vol_handles((*pp)->vol, 0) > 0) {
+				*busy = true;
+				break;
+			}
 			gone = *pp;
 			*pp = gone->next;
 			break;
 		}
 	}
 	pthread_rwlock_unlock(&vt->lock);
+	return gone;
+}
+
+int sfs_vt_detach(struct sfs_vt *vt, uint64_t ino)
+{
+	bool busy;
+	struct sfs_vt_entry *gone = unlink_idle(vt, ino, &busy);
+	/* close(2) returns before the kernel's release arrives: a detach right after the last close
+	 * waits for it (up to 200 ms) */
+	for (int i = 0; gone == NULL && busy && i < 100; i++) {
+		struct timespec ts = { .tv_sec = 0, .tv_nsec = 2 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+		gone = unlink_idle(vt, ino, &busy);
+	}
 	if (gone == NULL)
-		return ENOENT;
-	sfs_vol_unlock(gone->vol); /* handles still open keep writing, as after umount -l */
+		return busy ? EBUSY : ENOENT;
+	sfs_vol_unlock(gone->vol);
 	sfs_vol_put(gone->vol);
 	free(gone);
 	return 0;

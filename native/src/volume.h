@@ -59,6 +59,8 @@ int sfs_vol_open(struct sfs_pool *pool, struct sfs_stats *stats, const struct sf
 		 const char *name, uint32_t vid, struct sfs_vol **out);
 void sfs_vol_get(struct sfs_vol *v);
 void sfs_vol_put(struct sfs_vol *v);
+/* Open FUSE handles on v: adds delta (+1 at open, -1 at release), returns the count after it. */
+unsigned sfs_vol_handles(struct sfs_vol *v, int delta);
 void sfs_vol_info(struct sfs_vol *v, struct sfs_vol_info *info);
 uint64_t sfs_vol_size(const struct sfs_vol *v);
 

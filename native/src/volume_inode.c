@@ -458,6 +458,11 @@ void sfs_vol_get(struct sfs_vol *v)
 	atomic_fetch_add(&v->refs, 1);
 }
 
+unsigned sfs_vol_handles(struct sfs_vol *v, int delta)
+{
+	return (unsigned)((int)atomic_fetch_add(&v->handles, (unsigned)delta) + delta);
+}
+
 void sfs_vol_put(struct sfs_vol *v)
 {
 	if (v == NULL || atomic_fetch_sub(&v->refs, 1) != 1)

@@ -72,6 +72,7 @@ struct loaded {
 
 struct sfs_vol {
 	atomic_int refs;
+	atomic_uint handles; /* open FUSE handles (vol_table.c refuses a detach while there are any) */
 	struct sfs_pool *pool;
 	struct sfs_stats *st;
 	struct sfs_vol_cfg cfg;

@@ -31,6 +31,9 @@ public final class SessionAttacher implements VolumeAttacher, Consumer<InetSocke
         try {
             live().detachVolume(volume.ino());
         } catch (FuseException e) {
+            if (e.errno() == FuseException.EBUSY) {
+                throw new FsException(e.errno(), "volume/" + volume.name() + " is open: close it first", e);
+            }
             throw new FsException(e.errno(), e.getMessage(), e);
         }
     }

@@ -252,8 +252,8 @@ public final class FuseSession implements AutoCloseable {
     }
 
     /**
-     * Detaches inode {@code ino} (ENOENT if nothing is attached there). Lazy: lookups and opens
-     * fail at once, handles already open keep working until they are closed.
+     * Detaches inode {@code ino} (ENOENT if nothing is attached there; EBUSY while a descriptor
+     * on it is open: the native core waits up to 200 ms for the releases that follow a close).
      */
     public void detachVolume(long ino) throws FuseException {
         int e = nDetach(live(), ino);

@@ -23,6 +23,9 @@ final class TestTree implements FsCallbacks {
     final AtomicInteger opens = new AtomicInteger();
     final AtomicInteger releases = new AtomicInteger();
     volatile int pageCachePolicy;
+    /** While set, an open of "hello" waits for it (a view rendered from a frozen server). */
+    volatile java.util.concurrent.CountDownLatch openGate;
+    final AtomicInteger openCalls = new AtomicInteger();
     private final Map<String, Long> volumes = new ConcurrentHashMap<>();
     private final AtomicLong nextIno = new AtomicLong(100);
 
@@ -108,8 +111,16 @@ final class TestTree implements FsCallbacks {
         if (ino != HELLO && ino != CTL) {
             return -2; /* ENOENT: not a pseudo file (a detached volume, a directory) */
         }
-        opens.incrementAndGet();
-        return ino * 1000 + opens.get();
+        openCalls.incrementAndGet();
+        java.util.concurrent.CountDownLatch g = openGate;
+        if (ino == HELLO && g != null) {
+            try {
+                g.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return ino * 1000 + opens.incrementAndGet();
     }
 
     @Override

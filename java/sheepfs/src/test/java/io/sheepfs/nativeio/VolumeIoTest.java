@@ -212,6 +212,25 @@ class VolumeIoTest extends VolumeTestBase {
     }
 
     @Test
+    void modesOwnersAndTimesCannotBeChangedAndSaySo() throws Exception {
+        sheep.create("attr", 8L * MiB, 22, false);
+        attach("attr");
+        String v = vol("attr").toString();
+        Object mode = Files.getAttribute(vol("attr"), "unix:mode");
+        Object mtime = Files.getLastModifiedTime(vol("attr"));
+        for (String[] cmd : List.of(new String[] {"chmod", "600", v}, new String[] {"chown", "4321:4321", v},
+                new String[] {"touch", "-d", "2001-02-03 04:05:06", v})) {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertNotEquals(0, p.waitFor(), String.join(" ", cmd) + " cannot succeed: nothing would keep it");
+            assertTrue(out.contains("Operation not permitted"), out);
+        }
+        assertEquals(mode, Files.getAttribute(vol("attr"), "unix:mode"));
+        assertEquals(mtime, Files.getLastModifiedTime(vol("attr")));
+        run("truncate", "-s", String.valueOf(8L * MiB), v); // the same size: still answered
+    }
+
+    @Test
     void pageCacheModeServesBufferedIoMmapAndFsync() throws Exception {
         int vid = sheep.create("pc", 16L * MiB, 22, false);
         attach("pc");
@@ -306,14 +325,17 @@ class VolumeIoTest extends VolumeTestBase {
                 assertThrows(FuseException.class, () -> session.attachVolume(ino, "d", 0)).errno());
         write(vol("d"), 0, random(11, 4096));
         try (FileChannel ch = FileChannel.open(vol("d"), StandardOpenOption.READ)) {
-            session.detachVolume(ino); // lazy: the open handle keeps working
-            tree.removeVolume("d");
-            assertFalse(session.volume(ino).isPresent());
+            // an open descriptor holds the volume: no writes to a VDI this mount gave up
+            assertEquals(FuseException.EBUSY,
+                    assertThrows(FuseException.class, () -> session.detachVolume(ino)).errno());
             ByteBuffer b = ByteBuffer.allocate(4096);
             assertEquals(4096, ch.read(b, 0));
             assertArrayEquals(random(11, 4096), b.array());
-            assertThrows(IOException.class, () -> FileChannel.open(vol("d"), StandardOpenOption.READ).close());
         }
+        session.detachVolume(ino); // right after the close
+        tree.removeVolume("d");
+        assertFalse(session.volume(ino).isPresent());
+        assertThrows(IOException.class, () -> FileChannel.open(vol("d"), StandardOpenOption.READ).close());
         assertEquals(FuseException.ENOENT, assertThrows(FuseException.class, () -> session.detachVolume(ino)).errno());
     }
 }
