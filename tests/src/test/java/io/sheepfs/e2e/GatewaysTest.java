@@ -37,18 +37,21 @@ class GatewaysTest {
     void ioGoesOnThroughTheSecondGatewayWhenTheFirstIsClosedUnderLoad() throws Exception {
         try (EmbeddedSheep sheep = formattedSheep("store")) {
             InetSocketAddress target = new InetSocketAddress("127.0.0.1", sheep.port());
-            CountingProxy first = new CountingProxy(target);
-            try (CountingProxy second = new CountingProxy(target);
+            // each answer held back 40 ns per byte (10 ms per 256 KiB write): dd runs for seconds,
+            // so the first gateway surely closes in the middle of it
+            CountingProxy first = new CountingProxy(target, 40);
+            try (CountingProxy second = new CountingProxy(target, 40);
                  SheepfsMount m = SheepfsMount.gateways(dir, "mnt", "127.0.0.1:" + first.address().getPort()
                          + ",127.0.0.1:" + second.address().getPort())) {
                 assertEquals("127.0.0.1:" + first.address().getPort() + "\ngateways: 127.0.0.1:"
                         + first.address().getPort() + ",127.0.0.1:" + second.address().getPort() + "\n",
                         m.read("config/sheep_info"));
                 m.createAndAttach("v", "64M");
-                byte[] data = new byte[48 << 20];
+                byte[] data = new byte[32 << 20];
                 new Random(7).nextBytes(data);
                 Path src = Files.write(dir.resolve("src"), data);
-                // the load: dd writes 48 MiB in 256 KiB direct writes while the first gateway goes away
+                // the load: dd writes 32 MiB in 256 KiB direct writes while the first gateway goes away
+                int base = first.requests();
                 CompletableFuture<Sh.Result> dd = CompletableFuture.supplyAsync(() -> {
                     try {
                         return Sh.run(120, "dd", "if=" + src, "of=" + m.path("volume/v"), "bs=256K",
@@ -58,7 +61,7 @@ class GatewaysTest {
                     }
                 });
                 long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (first.requests() < 40 && !dd.isDone() && System.nanoTime() < end) {
+                while (first.requests() < base + 30 && !dd.isDone() && System.nanoTime() < end) {
                     Thread.sleep(5);
                 }
                 assertFalse(dd.isDone(), "dd ended before the first gateway was closed: no load to fail over");
