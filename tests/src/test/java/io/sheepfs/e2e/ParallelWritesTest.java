@@ -35,7 +35,7 @@ class ParallelWritesTest {
             Path vol = m.path("volume/par");
             // allocate the objects first: later writes are plain WRITE_OBJs, no create or index update
             Stamp.pwrite(vol, 0, new byte[REGION]);
-            String hp = m.read("config/sheep_info").strip();
+            String hp = m.read("config/sheep_info").lines().findFirst().orElse("").strip();
             int colon = hp.lastIndexOf(':');
             InetSocketAddress sheep = new InetSocketAddress(hp.substring(0, colon), Integer.parseInt(hp.substring(colon + 1)));
             try (CountingProxy proxy = new CountingProxy(sheep)) {

@@ -11,7 +11,7 @@ final class ServerBytes {
 
     /** A client of the sheep that a mount uses (from its config/sheep_info). */
     static SheepClient clientOf(SheepfsMount m) throws java.io.IOException {
-        String hp = m.read("config/sheep_info").strip();
+        String hp = m.read("config/sheep_info").lines().findFirst().orElse("").strip();
         int colon = hp.lastIndexOf(':');
         return SheepClient.connect(new InetSocketAddress(hp.substring(0, colon), Integer.parseInt(hp.substring(colon + 1))));
     }

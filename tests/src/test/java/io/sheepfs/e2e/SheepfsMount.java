@@ -42,6 +42,13 @@ final class SheepfsMount implements AutoCloseable {
         return start(null, Files.createDirectories(dir.resolve(name)), dir.resolve(name + ".log"), args);
     }
 
+    /** A mount, on DIR/NAME, of the sheep at the gateways of {@code list} (-a's syntax); its log is DIR/NAME.log. */
+    static SheepfsMount gateways(Path dir, String name, String list, String... extra) throws IOException, InterruptedException {
+        List<String> args = new ArrayList<>(List.of("-a", list));
+        args.addAll(List.of(extra));
+        return start(null, Files.createDirectories(dir.resolve(name)), dir.resolve(name + ".log"), args);
+    }
+
     private static SheepfsMount start(Path store, Path mnt, Path log, List<String> args)
             throws IOException, InterruptedException {
         Fuse.require();
@@ -57,7 +64,7 @@ final class SheepfsMount implements AutoCloseable {
 
     /** The port of the sheep this mount uses (config/sheep_info), e.g. its embedded one. */
     int sheepPort() throws IOException {
-        String info = read("config/sheep_info").strip();
+        String info = read("config/sheep_info").lines().findFirst().orElse("").strip();
         return Integer.parseInt(info.substring(info.lastIndexOf(':') + 1));
     }
 

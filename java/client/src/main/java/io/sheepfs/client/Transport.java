@@ -3,8 +3,11 @@ package io.sheepfs.client;
 import java.io.Closeable;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -26,6 +29,9 @@ public final class Transport implements Closeable {
     private int current;
     private ConnectionPool pool;
     private boolean closed;
+    private volatile GatewayGuard guard = GatewayGuard.ANY;
+    private final Set<InetSocketAddress> admitted = ConcurrentHashMap.newKeySet();
+    private final Set<InetSocketAddress> refused = ConcurrentHashMap.newKeySet();
 
     public Transport(ClientConfig config) {
         this.config = config;
@@ -41,6 +47,20 @@ public final class Transport implements Closeable {
 
     public ClientConfig config() {
         return config;
+    }
+
+    /**
+     * From now on, a gateway not in {@code known} is used only once {@code g} admits it
+     * (see {@link GatewayGuard}); one it refuses is skipped by failover.
+     */
+    public void guard(GatewayGuard g, Collection<InetSocketAddress> known) {
+        admitted.addAll(known);
+        guard = g;
+    }
+
+    /** Gateways the guard refused (never used). */
+    public Set<InetSocketAddress> refusedGateways() {
+        return Set.copyOf(refused);
     }
 
     /**
@@ -66,6 +86,8 @@ public final class Transport implements Closeable {
         synchronized (lock) {
             config = config.withGateways(list);
             current = 0;
+            admitted.add(gateway); // chosen explicitly (config/sheep_info checks it first)
+            refused.remove(gateway);
             old = pool;
             pool = candidate;
         }
@@ -94,6 +116,7 @@ public final class Transport implements Closeable {
         for (int attempt = 0; attempt < attempts && !todo.isEmpty(); attempt++) {
             ConnectionPool p = currentPool();
             try {
+                admit(p.address());
                 // large batches are spread over the pool's connections, so that sheep (which
                 // reads one connection's requests in order) can take them in on several threads
                 int lanes = todo.size() >= 64 ? config.poolSize() : 1;
@@ -168,6 +191,19 @@ public final class Transport implements Closeable {
         }
     }
 
+    /** Asks the guard about a gateway not used before; throws (so that the requests fail over) unless admitted. */
+    private void admit(InetSocketAddress gateway) throws ConnectionException {
+        if (admitted.contains(gateway)) {
+            return;
+        }
+        if (!guard.admits(gateway)) {
+            refused.add(gateway);
+            throw new ConnectionException("gateway " + SheepConnection.text(gateway)
+                    + " is refused: not a sheep of this cluster");
+        }
+        admitted.add(gateway);
+    }
+
     private ConnectionPool currentPool() throws ConnectionException {
         synchronized (lock) {
             if (closed) {
@@ -186,7 +222,13 @@ public final class Transport implements Closeable {
             }
             List<InetSocketAddress> gws = config.gateways();
             if (gws.size() > 1) {
-                current = (current + 1) % gws.size();
+                // the next gateway the guard did not refuse (back to this one if all others were)
+                for (int k = 0; k < gws.size(); k++) {
+                    current = (current + 1) % gws.size();
+                    if (!refused.contains(gws.get(current))) {
+                        break;
+                    }
+                }
                 old = pool;
                 pool = newPool(gws.get(current));
                 LOG.warn("gateway {} failed ({}); trying {}", SheepConnection.text(old.address()),

@@ -1,6 +1,9 @@
 package io.sheepfs.cli;
 
+import io.sheepfs.client.ClientConfig;
+import io.sheepfs.client.Gateway;
 import io.sheepfs.client.SheepClient;
+import io.sheepfs.fs.GatewaySurvey;
 import io.sheepfs.fs.SessionAttacher;
 import io.sheepfs.fs.Settings;
 import io.sheepfs.fs.SheepfsTree;
@@ -25,13 +28,13 @@ import org.slf4j.LoggerFactory;
  */
 final class Mount {
     private static final Logger LOG = LoggerFactory.getLogger(Mount.class);
-    /** As many gateways as the native pool keeps. */
+    /** As many gateways as the native pool is given (it keeps up to 16). */
     private static final int MAX_GATEWAYS = 8;
     /** Requests in flight per CPU with --io-uring: a queue depth of 16 from one job fits one CPU's queue. */
     private static final int URING_DEPTH = 16;
 
     /** What to mount, from the command line. */
-    record Plan(Path mountPoint, String host, int port, Path local, boolean pageCache, boolean objectCache,
+    record Plan(Path mountPoint, List<Gateway> gateways, Path local, boolean pageCache, boolean objectCache,
                 boolean allowOther, boolean readOnly, int uid, int gid, int threads, boolean cloneFd,
                 int connections, int pieceSize, boolean readahead, boolean ioUring) {}
 
@@ -55,19 +58,21 @@ final class Mount {
         SheepClient client = null;
         FuseSession session = null;
         try {
-            InetSocketAddress gateway;
+            GatewaySurvey survey;
             if (plan.local() != null) {
                 sheep = LocalSheep.start(plan.local());
-                gateway = new InetSocketAddress("127.0.0.1", sheep.port());
+                survey = new GatewaySurvey(List.of(new InetSocketAddress("127.0.0.1", sheep.port())), List.of());
             } else {
-                gateway = new InetSocketAddress(plan.host(), plan.port());
+                survey = GatewaySurvey.of(plan.gateways().stream().map(Gateway::address).toList());
             }
-            client = SheepClient.connect(gateway);
+            InetSocketAddress gateway = survey.inOrder().get(0);
+            client = new SheepClient(ClientConfig.of(gateway).withGateways(survey.inOrder()));
             List<SdNode> nodes;
             try {
                 nodes = client.nodes();
             } catch (IOException e) {
-                readiness.failed("cannot reach sheep at " + hostPort(gateway) + ": " + e.getMessage()
+                readiness.failed("cannot reach sheep at " + String.join(", ", survey.inOrder().stream()
+                                .map(Mount::hostPort).toList()) + ": " + e.getMessage()
                         + (plan.local() == null ? " (is sheep running there? --local DIR runs an embedded one)" : ""));
                 return 1;
             }
@@ -80,7 +85,10 @@ final class Mount {
             if (!tree.learnCluster()) {
                 LOG.warn("the cluster at {} is not formatted", hostPort(gateway));
             }
-            session = FuseSession.mount(mp, tree.callbacks(), gatewayList(gateway, nodes), options(plan));
+            client.transport().guard(tree.gatewayGuard(), survey.agreed());
+            // the native pool gets only gateways known to be of this cluster, and the cluster's nodes
+            List<InetSocketAddress> checked = survey.agreed().isEmpty() ? List.of(gateway) : survey.agreed();
+            session = FuseSession.mount(mp, tree.callbacks(), gatewayList(checked, nodes), options(plan));
             attacher.bind(session);
             session.start();
             FuseSession s = session;
@@ -160,8 +168,13 @@ final class Mount {
      * itself when the gateway dies (the C pool tries them in order).
      */
     static String gatewayList(InetSocketAddress gateway, List<SdNode> nodes) {
+        return gatewayList(List.of(gateway), nodes);
+    }
+
+    /** The gateways given (checked to be of one cluster), then the cluster's other nodes. */
+    static String gatewayList(List<InetSocketAddress> gateways, List<SdNode> nodes) {
         Set<String> list = new LinkedHashSet<>();
-        list.add(hostPort(gateway));
+        gateways.forEach(g -> list.add(hostPort(g)));
         for (SdNode n : nodes) {
             if (list.size() >= MAX_GATEWAYS) {
                 break;

@@ -1,5 +1,8 @@
 package io.sheepfs.cli;
 
+import io.sheepfs.client.Gateway;
+import io.sheepfs.client.GatewayList;
+import io.sheepfs.client.GatewayListException;
 import io.sheepfs.nativeio.FuseSession;
 import java.nio.file.Path;
 import java.util.List;
@@ -21,12 +24,14 @@ public final class SheepfsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-a", "--address"}, paramLabel = "ADDR", defaultValue = "127.0.0.1",
-            description = "sheep address, IPv4 or IPv6 (default: ${DEFAULT-VALUE})")
+    @Option(names = {"-a", "--address"}, paramLabel = "ADDR[:PORT][,ADDR[:PORT]]...", defaultValue = "127.0.0.1",
+            description = "sheep address, IPv4 or IPv6 (default: ${DEFAULT-VALUE}); or up to 8 gateways of one "
+                    + "cluster, tried in order when one fails, IPv6 with a port as [::1]:7000; entries without "
+                    + "a port use -p. A listed sheep of another cluster, or not formatted, refuses the mount")
     String address;
 
     @Option(names = {"-p", "--port"}, paramLabel = "PORT", defaultValue = "7000",
-            description = "sheep port (default: ${DEFAULT-VALUE})")
+            description = "sheep port, of the -a entries without one (default: ${DEFAULT-VALUE})")
     int port;
 
     @Option(names = {"-d", "--debug"}, description = "enable debug output (implies -f)")
@@ -124,7 +129,14 @@ public final class SheepfsCommand implements Callable<Integer> {
             System.err.println("sheepfs: --piece-size must be auto, 0 or between 4K and 64M");
             return 64;
         }
-        Mount.Plan plan = new Mount.Plan(mountPoint, address, port,
+        List<Gateway> gateways;
+        try {
+            gateways = GatewayList.parse(address, port);
+        } catch (GatewayListException e) {
+            System.err.println("sheepfs: -a: " + e.getMessage());
+            return 64;
+        }
+        Mount.Plan plan = new Mount.Plan(mountPoint, gateways,
                 local == null ? null : local.toAbsolutePath().normalize(),
                 pageCache, objectCache, allowOther, readOnly, uid, gid, threads, cloneFd, connections, pieceSize, readahead, ioUring);
         if (daemonChild) {

@@ -36,6 +36,27 @@ final class ClusterCheck {
     }
 
     /**
+     * The client's {@link io.sheepfs.client.GatewayGuard}: true if the sheep at {@code target}
+     * belongs to this cluster (or no cluster is known yet: nothing to compare), false if it
+     * belongs to another one or is not formatted; ConnectionException if it does not answer.
+     */
+    boolean admits(InetSocketAddress target) throws ConnectionException {
+        if (known == null) {
+            return true;
+        }
+        try {
+            check(target);
+            return true;
+        } catch (FsException e) {
+            if (e.errno() == Errno.EXDEV) {
+                LOG.warn("gateway refused: {}", e.getMessage());
+                return false;
+            }
+            throw new ConnectionException(e.getMessage(), e);
+        }
+    }
+
+    /**
      * Returns normally if the sheep at {@code target} belongs to this mount's cluster. EXDEV if
      * it belongs to another one or is not formatted; ECONNREFUSED if it does not answer.
      */

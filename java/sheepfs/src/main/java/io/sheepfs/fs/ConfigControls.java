@@ -43,7 +43,9 @@ final class ConfigControls {
     }
 
     /**
-     * "host:port\n" of the current gateway; writing "ADDR:PORT" (IPv6 as "[ADDR]:PORT" or
+     * "host:port\n" of the current gateway, then, when the mount was given several, a line
+     * "gateways: h:p,[v6]:p,..." with all of them in the order failover tries them; writing
+     * "ADDR:PORT" (IPv6 as "[ADDR]:PORT" or
      * "ADDR:PORT" split at the last colon) switches to that sheep once it accepts a connection,
      * if it belongs to the mount's cluster ({@link ClusterCheck}: EXDEV if not).
      */
@@ -51,10 +53,15 @@ final class ConfigControls {
         return new ControlFile() {
             @Override
             public byte[] content() {
-                InetSocketAddress g = client.gateway();
-                // dog's address text: "::1" rather than Java's "0:0:0:0:0:0:0:1"
-                String host = g.getAddress() != null ? NodeAddress.of(g.getAddress()).toString() : g.getHostString();
-                return (host + ":" + g.getPort() + "\n").getBytes(StandardCharsets.UTF_8);
+                StringBuilder b = new StringBuilder(hostPort(client.gateway(), false)).append('\n');
+                java.util.List<InetSocketAddress> all = client.transport().config().gateways();
+                if (all.size() > 1) {
+                    // the first line stays what it always was (scripts and dog users read it)
+                    java.util.List<String> list = new java.util.ArrayList<>();
+                    all.forEach(g -> list.add(hostPort(g, true)));
+                    b.append("gateways: ").append(String.join(",", list)).append('\n');
+                }
+                return b.toString().getBytes(StandardCharsets.UTF_8);
             }
 
             @Override
@@ -69,6 +76,12 @@ final class ConfigControls {
                 onSwitch.accept(target);
             }
         };
+    }
+
+    /** dog's address text ("::1" rather than Java's "0:0:0:0:0:0:0:1"), IPv6 in brackets if asked. */
+    private static String hostPort(InetSocketAddress g, boolean brackets) {
+        String host = g.getAddress() != null ? NodeAddress.of(g.getAddress()).toString() : g.getHostString();
+        return (brackets && host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + g.getPort();
     }
 
     static InetSocketAddress parseAddress(String s) throws FsException {

@@ -1,5 +1,6 @@
 package io.sheepfs.fs;
 
+import io.sheepfs.client.GatewayGuard;
 import io.sheepfs.client.SheepClient;
 import io.sheepfs.view.Views;
 import java.io.IOException;
@@ -69,6 +70,14 @@ public final class SheepfsTree {
      */
     public boolean learnCluster() throws IOException {
         return clusterCheck.learn();
+    }
+
+    /**
+     * For the client's transport: admits a gateway only if its sheep belongs to the cluster
+     * learned by {@link #learnCluster} (so that failover never moves to another cluster).
+     */
+    public GatewayGuard gatewayGuard() {
+        return clusterCheck::admits;
     }
 
     /** The callbacks to hand to the native core. */

@@ -26,4 +26,11 @@ class GatewayListTest {
         assertEquals("[0:0:0:0:0:0:0:1]:7000,10.0.0.2:7000", Mount.gatewayList(new InetSocketAddress("::1", 7000),
                 List.of(node("10.0.0.2", 7000))));
     }
+
+    @Test
+    void theGivenGatewaysFirstThenTheOtherNodes() {
+        assertEquals("127.0.0.1:7101,127.0.0.1:7102,127.0.0.1:7000", Mount.gatewayList(
+                List.of(new InetSocketAddress("127.0.0.1", 7101), new InetSocketAddress("127.0.0.1", 7102)),
+                List.of(node("127.0.0.1", 7000))));
+    }
 }

@@ -325,7 +325,9 @@ class PseudoFsServerTest {
             FsClient c6 = new FsClient(new SheepfsTree(v4, attacher, settings, ZoneOffset.UTC, g -> { }).callbacks());
             String target = "[::1]:" + both.port() + "\n";
             assertEquals(target.length(), c6.write("config/sheep_info", target));
-            assertEquals("::1:" + both.port() + "\n", c6.read("config/sheep_info"));
+            // the first line is the gateway in use; the second all of them, the one before as fallback
+            assertEquals("::1:" + both.port() + "\ngateways: [::1]:" + both.port() + ",127.0.0.1:" + both.port() + "\n",
+                    c6.read("config/sheep_info"));
             assertEquals(("::1:" + both.port()).length(), c6.write("config/sheep_info", "::1:" + both.port()));
         }
     }
