@@ -2,6 +2,7 @@ package io.sheepfs.fs;
 
 import io.sheepfs.nativeio.FuseException;
 import io.sheepfs.nativeio.FuseSession;
+import io.sheepfs.nativeio.VolumeInfo;
 import java.net.InetSocketAddress;
 import java.util.function.Consumer;
 
@@ -18,9 +19,10 @@ public final class SessionAttacher implements VolumeAttacher, Consumer<InetSocke
     }
 
     @Override
-    public void attach(VolumeNode volume) throws FsException {
+    public AttachedVolume attach(long ino, String name, int vid) throws FsException {
         try {
-            live().attachVolume(volume.ino(), volume.name(), volume.vid());
+            VolumeInfo info = live().attachVolume(ino, name, vid);
+            return new AttachedVolume(info.size(), Integer.numberOfTrailingZeros(info.objectSize()));
         } catch (FuseException e) {
             throw new FsException(e.errno(), e.getMessage(), e);
         }

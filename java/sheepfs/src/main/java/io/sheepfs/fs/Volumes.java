@@ -2,7 +2,6 @@ package io.sheepfs.fs;
 
 import io.sheepfs.client.SheepClient;
 import io.sheepfs.client.VdiRef;
-import io.sheepfs.protocol.vdi.InodeHeader;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,18 +34,17 @@ public final class Volumes {
             return v;
         }
         VdiRef ref;
-        InodeHeader h;
         try {
             ref = client.lookupVdi(name);
-            h = client.readInodeHeader(ref.vid());
         } catch (IOException e) {
             throw ResultErrno.of("attach " + CommandText.printable(name), e);
         }
-        VolumeNode v = new VolumeNode(tree.allocateIno(), name, ref.vid(), h.vdiSize(), h.blockSizeShift());
-        attacher.attach(v);
+        long ino = tree.allocateIno();
+        AttachedVolume a = attacher.attach(ino, name, ref.vid());
+        VolumeNode v = new VolumeNode(ino, name, ref.vid(), a.size(), a.blockSizeShift());
         tree.addVolume(dir, v);
         LOG.info("attached VDI {} (vid {}, {} bytes, object size 2^{}) as volume/{}", name,
-                Integer.toHexString(ref.vid()), h.vdiSize(), h.blockSizeShift(), name);
+                Integer.toHexString(ref.vid()), a.size(), a.blockSizeShift(), name);
         return v;
     }
 

@@ -37,7 +37,7 @@ class ControlCommandTest {
         sheep = EmbeddedSheep.start(ServerConfig.ephemeral(dir).withSync(false));
         client = SheepClient.connect(sheep.address());
         client.format(1, 0, true);
-        attacher = new MemoryAttacher();
+        attacher = new MemoryAttacher(client);
         c = new FsClient(new SheepfsTree(client, attacher, new Settings(false, false), ZoneOffset.UTC, g -> { })
                 .callbacks());
     }

@@ -38,7 +38,7 @@ class ControlInputProperties {
         sheep = EmbeddedSheep.start(ServerConfig.ephemeral(dir).withSync(false));
         client = SheepClient.connect(sheep.address());
         client.format(1, 0);
-        attacher = new MemoryAttacher();
+        attacher = new MemoryAttacher(client);
         c = new FsClient(new SheepfsTree(client, attacher, new Settings(false, false), ZoneOffset.UTC, g -> { })
                 .callbacks());
     }

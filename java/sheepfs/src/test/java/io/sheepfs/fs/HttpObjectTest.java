@@ -53,7 +53,7 @@ class HttpObjectTest {
         sheep = EmbeddedSheep.start(ServerConfig.ephemeral(dir.resolve("sheep")).withSync(false));
         client = SheepClient.connect(sheep.address());
         client.format(1, 0);
-        fs = new SheepfsTree(client, new MemoryAttacher(), new Settings(false, false), ZoneOffset.UTC, a -> { })
+        fs = new SheepfsTree(client, new MemoryAttacher(client), new Settings(false, false), ZoneOffset.UTC, a -> { })
                 .callbacks();
         c = new FsClient(fs);
         swift = new SwiftTestServer();

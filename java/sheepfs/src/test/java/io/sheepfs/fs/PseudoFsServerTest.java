@@ -48,7 +48,7 @@ class PseudoFsServerTest {
         sheep = EmbeddedSheep.start(ServerConfig.ephemeral(dir.resolve("sheep")).withSync(false));
         client = SheepClient.connect(sheep.address());
         client.format(1, 0);
-        attacher = new MemoryAttacher();
+        attacher = new MemoryAttacher(client);
         settings = new Settings(false, false);
         fs = new SheepfsTree(client, attacher, settings, ZoneOffset.UTC, switches::add).callbacks();
         c = new FsClient(fs);

@@ -40,7 +40,7 @@ class SheepInfoClusterTest {
         try (SheepClient o = SheepClient.connect(other.address())) {
             o.format(1, 0); // same copies, formatted a little later: another cluster all the same
         }
-        tree = new SheepfsTree(client, new MemoryAttacher(), new Settings(false, false), ZoneOffset.UTC, switches::add);
+        tree = new SheepfsTree(client, new MemoryAttacher(client), new Settings(false, false), ZoneOffset.UTC, switches::add);
         assertTrue(tree.learnCluster());
         c = new FsClient(tree.callbacks());
     }

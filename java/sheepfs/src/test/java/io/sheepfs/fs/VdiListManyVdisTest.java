@@ -53,7 +53,7 @@ class VdiListManyVdisTest {
                 int vid = created.get(i).check().header().vdi().vdiId();
                 expected.put(vid, String.format("vm-%04d %s", i, DogFormat.size((i + 1) * MIB)));
             }
-            FsClient c = new FsClient(new SheepfsTree(client, new MemoryAttacher(), new Settings(false, false),
+            FsClient c = new FsClient(new SheepfsTree(client, new MemoryAttacher(client), new Settings(false, false),
                     ZoneOffset.UTC, g -> { }).callbacks());
 
             proxy.reset();
