@@ -91,7 +91,13 @@ public final class Transport implements Closeable {
         }
         int attempts = config.gateways().size() + 1;
         ConnectionException last = null;
-        for (int attempt = 0; attempt < attempts && !todo.isEmpty(); attempt++) {
+        // the request timeout bounds the whole call, every resend included (a silent gateway
+        // used to cost a full timeout per attempt); each attempt gets its share of it
+        long timeout = config.requestTimeout().toNanos();
+        long end = System.nanoTime() + timeout;
+        long share = Math.max(timeout / attempts, TimeUnit.SECONDS.toNanos(1));
+        for (int attempt = 0; attempt < attempts && !todo.isEmpty() && (attempt == 0 || System.nanoTime() < end);
+                attempt++) {
             ConnectionPool p = currentPool();
             try {
                 // large batches are spread over the pool's connections, so that sheep (which
@@ -109,7 +115,7 @@ public final class Transport implements Closeable {
                     sent.add(conns[l].sendAll(batch));
                 }
                 List<Integer> failed = new ArrayList<>();
-                long deadline = System.nanoTime() + config.requestTimeout().toNanos();
+                long deadline = Math.min(end, System.nanoTime() + share);
                 for (int l = 0; l < lanes; l++) {
                     List<CompletableFuture<Response>> futures = sent.get(l);
                     for (int k = 0; k < futures.size(); k++) {
