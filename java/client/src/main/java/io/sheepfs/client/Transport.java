@@ -91,8 +91,10 @@ public final class Transport implements Closeable {
         }
         int attempts = config.gateways().size() + 1;
         ConnectionException last = null;
-        // the request timeout bounds the whole call, every resend included (a silent gateway
-        // used to cost a full timeout per attempt); each attempt gets its share of it
+        // the request timeout bounds how long the whole call may go without an answer, every
+        // resend included (a silent gateway used to cost a full timeout per attempt); each
+        // attempt gets its share of it. An answer starts both again: a big pipelined batch
+        // (vdi/list of thousands of VDIs, 64 MiB of reads) may take longer while answers flow.
         long timeout = config.requestTimeout().toNanos();
         long end = System.nanoTime() + timeout;
         long share = Math.max(timeout / attempts, TimeUnit.SECONDS.toNanos(1));
@@ -122,6 +124,9 @@ public final class Transport implements Closeable {
                         int index = todo.get(l * per + k);
                         try {
                             out[index] = await(conns[l], futures.get(k), deadline);
+                            long now = System.nanoTime();
+                            end = now + timeout;
+                            deadline = Math.min(end, now + share);
                         } catch (ConnectionException e) {
                             last = e;
                             failed.add(index);
