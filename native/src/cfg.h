@@ -17,7 +17,8 @@
 	X(parallel_dw, 0)     /* FOPEN_PARALLEL_DIRECT_WRITES on direct-I/O volume opens */ \
 	X(readers, 0)         /* workers reading /dev/fuse at once; 0: one per 4 CPUs */ \
 	X(uring_depth, 0)     /* FUSE over io_uring with this many entries per CPU; 0: /dev/fuse only */ \
-	X(readahead, 1)       /* read ahead of sequential direct-I/O readers (readahead.c) */
+	X(readahead, 1)       /* read ahead of sequential direct-I/O readers (readahead.c) */ \
+	X(io_timeout, 60)     /* s: volume I/O the cluster leaves unanswered this long fails (EIO); 0: never */
 
 struct sfs_cfg {
 #define SFS_CFG_FIELD(name, def) int name;

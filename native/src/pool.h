@@ -11,6 +11,14 @@
  * A socket error or a malformed response closes that connection; the requests it had in flight
  * are sent again on a fresh connection (to the next gateway if the current one refuses) up to a
  * bounded number of attempts, then fail with io->err = EIO.
+ *
+ * A silent connection (open, but no answer) counts as broken: a request unanswered for
+ * request_timeout_ms gets the connection closed and is sent again on a new one, to the next
+ * gateway, after a backoff that grows while the connections keep timing out. With io_timeout_ms
+ * set, time rather than attempts bounds a request: whatever was not answered within
+ * io_timeout_ms of its submission fails with EIO (on a silent gateway, a dead link or a gateway
+ * that refuses), and nothing fails earlier for having used up its attempts. The I/O threads check
+ * their requests' deadlines at least once a second whenever a timeout is set.
  */
 #ifndef SHEEPFS_POOL_H
 #define SHEEPFS_POOL_H
@@ -47,7 +55,8 @@ struct sfs_io {
 	uint16_t slot;
 	uint8_t attempts;
 	bool in_send;
-	uint64_t t_start; /* ms (monotonic) when it got its slot: for the request timeout */
+	uint64_t t_start; /* ms (monotonic) when this attempt got its slot: for the request timeout */
+	uint64_t t_first; /* ms (monotonic) when it was submitted: for the io timeout */
 	void *conn;       /* the connection it was submitted to */
 };
 
@@ -62,6 +71,8 @@ struct sfs_pool_cfg {
 	unsigned connect_retries; /* rounds over all gateways (after the first) before queued requests fail */
 	unsigned retry_base_ms;   /* wait before retry round n: base << n (a restarting sheep) */
 	unsigned request_timeout_ms; /* no answer for this long: reconnect and resend (0 = wait forever) */
+	unsigned io_timeout_ms;   /* unanswered this long after submission: EIO (0: attempts bound it;
+				   * UINT_MAX: never). Set, failures stop counting as attempts. */
 	bool io_flusher;          /* PR_SET_IO_FLUSHER on the I/O threads */
 	bool pin_threads;         /* connection i's I/O thread runs on CPU i (per-CPU FUSE queues) */
 };

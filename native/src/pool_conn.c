@@ -16,8 +16,9 @@
 #include "pool_internal.h"
 
 /*
- * Drops the connection and queues everything it had for resending; requests that used up their
- * attempts are completed with EIO. I/O thread only.
+ * Drops the connection and queues everything it had for resending (a new attempt: its request
+ * timeout starts again); requests that used up their attempts, or outlived the io timeout, are
+ * completed with EIO. I/O thread only.
  */
 void pool_conn_reset(struct sfs_conn *c, bool count_attempt)
 {
@@ -36,12 +37,15 @@ void pool_conn_reset(struct sfs_conn *c, bool count_attempt)
 	c->want_out = false;
 	c->reset = false;
 	c->sq_head = c->sq_tail = NULL;
+	uint64_t now = pool_now_ms();
 	for (unsigned s = 0; s < SLOTS; s++) {
 		struct sfs_io *io = c->slots[s];
 		if (io == NULL)
 			continue;
 		io->sent = 0;
-		if (count_attempt && ++io->attempts >= p->cfg.max_attempts) {
+		io->t_start = now;
+		if (p->cfg.io_timeout_ms ? pool_io_expired(p, io, now) :
+		    count_attempt && ++io->attempts >= p->cfg.max_attempts) {
 			pool_slot_free(c, (uint16_t)s);
 			pool_release(c, io);
 			io->err = EIO;
@@ -60,6 +64,54 @@ void pool_conn_reset(struct sfs_conn *c, bool count_attempt)
 	struct sfs_io *io;
 	while ((io = pool_q_pop(&fail_head, &fail_tail)) != NULL)
 		pool_complete(p, io);
+}
+
+/* Moves what outlived the io timeout from queue (head, tail) onto the fail list. With c->mu held. */
+static void expire_from(struct sfs_pool *p, struct sfs_io **head, struct sfs_io **tail, uint64_t now,
+			    struct sfs_io **fh, struct sfs_io **ft)
+{
+	struct sfs_io *keep_h = NULL, *keep_t = NULL, *io;
+	while ((io = pool_q_pop(head, tail)) != NULL) {
+		if (pool_io_expired(p, io, now)) {
+			io->err = EIO;
+			pool_q_push(fh, ft, io);
+		} else {
+			pool_q_push(&keep_h, &keep_t, io);
+		}
+	}
+	*head = keep_h;
+	*tail = keep_t;
+}
+
+/* Fails (EIO) the requests waiting for a slot or their lane that outlived the io timeout: a
+ * connection that is down, or whose slots stay taken, does not keep them past it. */
+void pool_expire_queued(struct sfs_conn *c)
+{
+	struct sfs_pool *p = c->pool;
+	if (!p->cfg.io_timeout_ms)
+		return;
+	struct sfs_io *fh = NULL, *ft = NULL, *io;
+	uint64_t now = pool_now_ms();
+	pthread_mutex_lock(&c->mu);
+	expire_from(p, &c->wq_head, &c->wq_tail, now, &fh, &ft);
+	for (io = fh; io; io = io->next)
+		pool_release(c, io); /* out of their lane already: give the place back */
+	for (unsigned l = 0; l < SFS_POOL_LANES; l++)
+		expire_from(p, &c->lq_head[l], &c->lq_tail[l], now, &fh, &ft);
+	if (fh)
+		pool_pump(c);
+	pthread_mutex_unlock(&c->mu);
+	while ((io = pool_q_pop(&fh, &ft)) != NULL)
+		pool_complete(p, io);
+}
+
+/* After a timeout: the connections try the next gateway first (a silent one is left). */
+void pool_next_gateway(struct sfs_pool *p)
+{
+	pthread_mutex_lock(&p->gw_mu);
+	if (p->ngw > 1)
+		p->gw_cur = (p->gw_cur + 1) % p->ngw;
+	pthread_mutex_unlock(&p->gw_mu);
 }
 
 /* Fails everything queued on a connection that could not be (re)established. */
@@ -170,6 +222,15 @@ static int connect_one(struct sfs_conn *c, const struct sfs_gateway *gw, unsigne
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+		/* a dead peer or link is noticed by the kernel too: unacknowledged data for the request
+		 * timeout, or an idle link whose keepalive probes go unanswered for about 20 s */
+		int idle = 10, intvl = 5, cnt = 2;
+		setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+		setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+		setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+		unsigned ut = c->pool->cfg.request_timeout_ms;
+		if (ut)
+			setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ut, sizeof(ut));
 	} else {
 		errno = why;
 	}
@@ -202,6 +263,11 @@ bool pool_conn_connect(struct sfs_conn *c)
 			}
 			pthread_mutex_lock(&c->mu);
 			c->fd = fd;
+			/* the request timeout counts from here: waiting for a connection is no silence */
+			uint64_t now = pool_now_ms();
+			for (unsigned s = 0; s < SLOTS; s++)
+				if (c->slots[s])
+					c->slots[s]->t_start = now;
 			bool send = pool_claim_sender(c);
 			pthread_mutex_unlock(&c->mu);
 			if (send)
@@ -215,24 +281,30 @@ bool pool_conn_connect(struct sfs_conn *c)
 	return false;
 }
 
-/* True if a request on c has waited longer than the timeout (checked about once a second). */
+/* True if a request on c has waited longer than the request timeout, or outlived the io timeout
+ * (checked about every 250 ms): the connection is then reset. Fails the queued requests that
+ * outlived the io timeout. */
 bool pool_timed_out(struct sfs_conn *c)
 {
 	struct sfs_pool *p = c->pool;
 	uint64_t now = pool_now_ms();
-	if (now - c->last_scan < 1000)
+	if (now - c->last_scan < 250)
 		return false;
 	c->last_scan = now;
+	pool_expire_queued(c);
 	uint64_t oldest = now;
 	uint32_t id = 0;
+	bool expired = false;
 	pthread_mutex_lock(&c->mu);
-	for (unsigned s = 0; s < SLOTS; s++)
+	for (unsigned s = 0; s < SLOTS; s++) {
 		if (c->slots[s] && c->slots[s]->t_start < oldest) {
 			oldest = c->slots[s]->t_start;
 			id = sd_le32(c->slots[s]->hdr + 8);
 		}
+		expired |= c->slots[s] && pool_io_expired(p, c->slots[s], now);
+	}
 	pthread_mutex_unlock(&c->mu);
-	if (now - oldest <= p->cfg.request_timeout_ms)
+	if (!expired && (!p->cfg.request_timeout_ms || now - oldest <= p->cfg.request_timeout_ms))
 		return false;
 	atomic_fetch_add_explicit(&p->timeouts, 1, memory_order_relaxed);
 	fprintf(stderr, "sheepfs: request %#x got no answer for %llu ms: reconnecting\n", id,

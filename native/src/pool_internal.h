@@ -65,6 +65,7 @@ struct sfs_conn {
 	uint32_t rneed, rgot;
 	bool rdiscard;
 	uint64_t last_scan;       /* for request timeouts: I/O thread only */
+	unsigned strikes;         /* timeouts since the last answer: the reconnect backoff (I/O thread) */
 	atomic_ullong load;       /* bytes of requests submitted here and not completed: picks the connection */
 };
 
@@ -163,6 +164,22 @@ void pool_conn_fail_all(struct sfs_conn *c, int err);
 bool pool_conn_connect(struct sfs_conn *c);
 void pool_sleep_unless_stopped(struct sfs_conn *c, unsigned ms);
 bool pool_timed_out(struct sfs_conn *c);
+void pool_expire_queued(struct sfs_conn *c);
+void pool_next_gateway(struct sfs_pool *p);
+
+/* The wait before reconnection n (from 0) of a row: base << n, at most 2 s (or base). */
+static inline unsigned pool_backoff_ms(const struct sfs_pool *p, unsigned n)
+{
+	unsigned ms = p->cfg.retry_base_ms << (n < 5 ? n : 5);
+	unsigned cap = p->cfg.retry_base_ms > 2000 ? p->cfg.retry_base_ms : 2000;
+	return ms < cap ? ms : cap;
+}
+
+/* True when io has outlived the io timeout (never without one). */
+static inline bool pool_io_expired(const struct sfs_pool *p, const struct sfs_io *io, uint64_t now)
+{
+	return p->cfg.io_timeout_ms && now - io->t_first >= p->cfg.io_timeout_ms;
+}
 
 /* pool_thread.c */
 void pool_wake(struct sfs_conn *c);

@@ -39,6 +39,7 @@ static bool on_header(struct sfs_conn *c, const uint8_t *h)
 			id, dl);
 		return false;
 	}
+	c->strikes = 0; /* the gateway answers: the next timeout reconnects at once */
 	memcpy(io->rsp, h, SD_HEADER_SIZE);
 	io->result = sd_le32(h + 16);
 	io->rsp_len = dl;

@@ -140,6 +140,7 @@ void sfs_pool_submit(struct sfs_pool *p, struct sfs_io *io)
 	io->rsp_len = 0;
 	io->attempts = 0;
 	io->in_send = false;
+	io->t_first = pool_now_ms();
 	atomic_fetch_add_explicit(&p->requests, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&p->inflight, 1, memory_order_relaxed);
 	pthread_mutex_lock(&c->mu);

@@ -93,11 +93,12 @@ void *pool_conn_thread(void *arg)
 	if (p->cfg.pin_threads && cpus > 0)
 		sfs_pin_to_cpu((unsigned)(c - p->conn) % (unsigned)cpus);
 	unsigned retry = 0;
+	bool timeouts = p->cfg.request_timeout_ms || p->cfg.io_timeout_ms;
 	bool polled = true; /* the last round polled (see skip_poll) */
 	for (;;) {
 		pthread_mutex_lock(&c->mu);
 		bool stop = c->stop, down = c->fd < 0, work = pool_conn_has_work(c);
-		bool reset = c->broken || c->reset, count_attempt = c->broken;
+		bool reset = c->broken || c->reset, count_attempt = c->broken && !p->cfg.io_timeout_ms;
 		int fd = c->fd;
 		short ev = POLLIN | (c->want_out ? POLLOUT : 0);
 		pthread_mutex_unlock(&c->mu);
@@ -110,6 +111,13 @@ void *pool_conn_thread(void *arg)
 		if (down && work) {
 			if (pool_conn_connect(c)) {
 				retry = 0;
+			} else if (p->cfg.io_timeout_ms) {
+				/* time bounds the requests: they wait (with backoff) until the gateways
+				 * are back or their io timeout is up */
+				pool_sleep_unless_stopped(c, pool_backoff_ms(p, retry));
+				retry++;
+				pool_conn_reset(c, false); /* fails the slotted ones that expired */
+				pool_expire_queued(c);
 			} else if (retry < p->cfg.connect_retries) {
 				/* a gateway restarting: wait before the next round (new submissions don't
 				 * shorten the wait, only stop does) */
@@ -138,11 +146,18 @@ void *pool_conn_thread(void *arg)
 			rev[W_EVENT] = 0;
 			rev[W_SOURCE] = POLLIN;
 			rev[W_SOCKET] = 0;
-		} else if (wait_watched(c, !watched ? 10 : p->cfg.request_timeout_ms && work ? 1000 : -1, rev) < 0) {
+		} else if (wait_watched(c, !watched ? 10 : timeouts ? (work ? 250 : 1000) : -1, rev) < 0) {
 			continue;
 		}
-		if (!down && p->cfg.request_timeout_ms && pool_timed_out(c)) {
-			pool_conn_reset(c, true); /* a gateway that stopped answering: resend elsewhere, or fail */
+		/* Checked whatever woke the thread (but answers waiting are read first): submitters send
+		 * by themselves, so an idle thread learns of a new request only by this scan, and a
+		 * silent socket never wakes it. */
+		if (!down && timeouts && !(rev[W_SOCKET] & POLLIN) && pool_timed_out(c)) {
+			/* a gateway that stopped answering: resend elsewhere after a backoff, or fail */
+			pool_conn_reset(c, !p->cfg.io_timeout_ms);
+			pool_next_gateway(p);
+			pool_sleep_unless_stopped(c, c->strikes ? pool_backoff_ms(p, c->strikes - 1) : 0);
+			c->strikes++;
 			continue;
 		}
 		if (rev[W_EVENT] & POLLIN) {

@@ -87,6 +87,14 @@ static void cloexec_all(void)
 }
 
 /* Everything but the mount; false (with the reason in err) on failure. */
+/* The pool's request timeout for io timeout io_s seconds (0: none): half of it, 1..10 s. */
+static unsigned io_attempt_ms(int io_s)
+{
+	if (io_s <= 0 || io_s >= 20)
+		return 10000;
+	return io_s < 2 ? 1000 : (unsigned)io_s * 500u;
+}
+
 static bool ctx_init(struct sfs_ctx *ctx, const char *mountpoint, const char *gateways, char *err, size_t errlen)
 {
 	if (ctx->cfg.uid < 0)
@@ -120,7 +128,12 @@ static bool ctx_init(struct sfs_ctx *ctx, const char *mountpoint, const char *ga
 		.io_flusher = ctx->cfg.io_flusher != 0,
 		.pin_threads = ctx->cfg.uring_depth > 0,
 		.connect_retries = 5, /* 100+200+400+800+1600 ms: rides out a sheep restart */
-		.request_timeout_ms = 60000, /* then reconnect and resend; 3 attempts, then EIO */
+		/* A silent gateway is left after half the io timeout (1..10 s: a sheep that is only
+		 * slow still gets that long), the request resent on a new connection, to the next
+		 * gateway; what is still unanswered at the io timeout fails with EIO. */
+		.request_timeout_ms = io_attempt_ms(ctx->cfg.io_timeout),
+		.io_timeout_ms = ctx->cfg.io_timeout > 0 && ctx->cfg.io_timeout < INT_MAX / 1000 ?
+				 (unsigned)ctx->cfg.io_timeout * 1000u : UINT_MAX,
 	};
 	ctx->pool = gateways ? sfs_pool_create(&pc, gateways) : NULL;
 	if (ctx->pool == NULL) {

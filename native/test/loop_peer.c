@@ -67,7 +67,8 @@ static void serve(struct peer *p, int fd, int nconn)
 	int n = 0, total = 0;
 	uint8_t h[SD_HEADER_SIZE];
 	for (;;) {
-		if (n > 0 && p->mode != SILENT && !(p->mode == SILENT_FIRST && nconn == 1)) {
+		if (n > 0 && p->mode != SILENT && !(p->mode == SILENT_FIRST && nconn == 1) &&
+		    !atomic_load(&p->hush)) {
 			struct pollfd w = { .fd = fd, .events = POLLIN };
 			if (poll(&w, 1, 50) == 0) {
 				if (answer_batch(p, fd, nconn, q, n))
@@ -96,7 +97,7 @@ static void serve(struct peer *p, int fd, int nconn)
 				shutdown(p->lfd, SHUT_RDWR);
 			break; /* vanish with requests in flight */
 		}
-		if (p->mode == SILENT || (p->mode == SILENT_FIRST && nconn == 1)) {
+		if (p->mode == SILENT || (p->mode == SILENT_FIRST && nconn == 1) || atomic_load(&p->hush)) {
 			n = 0; /* a hung gateway: reads requests, never answers */
 			continue;
 		}

@@ -2,7 +2,7 @@
  * with made-up data (peer_pattern) and every other request with success, whatever the oid. It
  * collects requests and answers them in reverse order (out-of-order answers matched by id), and
  * can misbehave on its first connection: drop it with requests in flight (and stop listening),
- * answer with ids nobody asked for, or never answer. Checks are fatal (test_require.h).
+ * answer with ids nobody asked for, or never answer; or stop answering for a while (hush). Checks are fatal (test_require.h).
  *
  * Unlike fake_sheep.h (an object store with scripted failures, for the volume engine), it keeps
  * no objects, and its answers' order and timing are what the pool tests are about.
@@ -27,6 +27,7 @@ struct peer {
 	atomic_int received;  /* requests read so far, on every connection */
 	atomic_int max_unanswered; /* most requests one connection had unanswered at once */
 	atomic_int stop;
+	atomic_int hush;      /* while set: a frozen gateway (reads requests, answers none) */
 	pthread_t thr;
 	pthread_t serving[16]; /* one thread per connection: a pool keeps several open at once */
 };

@@ -113,7 +113,15 @@ public final class Transport implements Closeable {
         }
         int attempts = config.gateways().size() + 1;
         ConnectionException last = null;
-        for (int attempt = 0; attempt < attempts && !todo.isEmpty(); attempt++) {
+        // the request timeout bounds how long the whole call may go without an answer, every
+        // resend included (a silent gateway used to cost a full timeout per attempt); each
+        // attempt gets its share of it. An answer starts both again: a big pipelined batch
+        // (vdi/list of thousands of VDIs, 64 MiB of reads) may take longer while answers flow.
+        long timeout = config.requestTimeout().toNanos();
+        long end = System.nanoTime() + timeout;
+        long share = Math.max(timeout / attempts, TimeUnit.SECONDS.toNanos(1));
+        for (int attempt = 0; attempt < attempts && !todo.isEmpty() && (attempt == 0 || System.nanoTime() < end);
+                attempt++) {
             ConnectionPool p = currentPool();
             try {
                 admit(p.address());
@@ -132,13 +140,16 @@ public final class Transport implements Closeable {
                     sent.add(conns[l].sendAll(batch));
                 }
                 List<Integer> failed = new ArrayList<>();
-                long deadline = System.nanoTime() + config.requestTimeout().toNanos();
+                long deadline = Math.min(end, System.nanoTime() + share);
                 for (int l = 0; l < lanes; l++) {
                     List<CompletableFuture<Response>> futures = sent.get(l);
                     for (int k = 0; k < futures.size(); k++) {
                         int index = todo.get(l * per + k);
                         try {
                             out[index] = await(conns[l], futures.get(k), deadline);
+                            long now = System.nanoTime();
+                            end = now + timeout;
+                            deadline = Math.min(end, now + share);
                         } catch (ConnectionException e) {
                             last = e;
                             failed.add(index);

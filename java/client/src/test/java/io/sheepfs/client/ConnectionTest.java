@@ -95,6 +95,48 @@ class ConnectionTest {
         }
     }
 
+    /**
+     * A pipelined batch whose answers come one by one, 100 ms apart, takes 3 s, three times the
+     * 1 s request timeout: it succeeds, since the timeout bounds how long a call goes without an
+     * answer (each answer starts it again), not the whole batch.
+     */
+    @Test
+    void aBatchWhoseAnswersKeepComingOutlastsTheRequestTimeout() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread peer = new Thread(() -> {
+                try (java.net.Socket s = server.accept()) {
+                    java.io.DataInputStream in = new java.io.DataInputStream(s.getInputStream());
+                    while (true) {
+                        byte[] h = new byte[RequestHeader.SIZE];
+                        in.readFully(h);
+                        RequestHeader rq = RequestHeader.decode(h);
+                        Thread.sleep(100);
+                        s.getOutputStream().write(echoOffset(rq, rq.dataLength(), rq.id()));
+                        s.getOutputStream().flush();
+                    }
+                } catch (IOException | InterruptedException e) {
+                    // the client went away
+                }
+            }, "trickling-peer");
+            peer.setDaemon(true);
+            peer.start();
+            InetSocketAddress a = new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort());
+            try (Transport t = new Transport(config(a).withRequestTimeout(Duration.ofSeconds(1)))) {
+                List<Request> batch = new ArrayList<>();
+                for (int i = 0; i < 30; i++) {
+                    batch.add(read(i, 16));
+                }
+                long start = System.nanoTime();
+                List<Response> rs = t.callAll(batch);
+                long ms = (System.nanoTime() - start) / 1_000_000;
+                for (int i = 0; i < 30; i++) {
+                    assertEquals((byte) i, rs.get(i).data()[0]);
+                }
+                assertTrue(ms >= 2500, "the batch took " + ms + " ms");
+            }
+        }
+    }
+
     @Test
     void outOfOrderAnswersReachTheirCallers() throws Exception {
         try (ScriptedPeer peer = new ScriptedPeer((rq, p) -> echoOffset(rq, rq.dataLength(), rq.id()), true);

@@ -49,6 +49,7 @@ public final class CountingProxy implements Closeable {
     private volatile Predicate<byte[]> refusing; // requests answered here with refuseResult
     private volatile int refuseResult;
     private final AtomicInteger refused = new AtomicInteger();
+    private volatile Runnable beforeClose; // run by close() while the proxy still forwards
 
     public CountingProxy(InetSocketAddress target) throws IOException {
         this(target, 0);
@@ -263,8 +264,25 @@ public final class CountingProxy implements Closeable {
         later.schedule(sender(out, readAnswer(in, h, len)), nanosPerByte * requestBytes, TimeUnit.NANOSECONDS);
     }
 
+    /**
+     * {@code r} runs at the start of {@link #close}, after the held answers are sent and nothing
+     * is refused any more, while the proxy still forwards: a mount behind it unmounts there, so
+     * that its last requests (lock releases) are answered rather than waiting for a gateway that
+     * is gone until their io timeout.
+     */
+    public void beforeClose(Runnable r) {
+        beforeClose = r;
+    }
+
     @Override
     public void close() throws IOException {
+        Runnable r = beforeClose;
+        beforeClose = null;
+        if (r != null) {
+            refusing = null;
+            release();
+            r.run();
+        }
         if (later != null) {
             later.shutdownNow();
         }

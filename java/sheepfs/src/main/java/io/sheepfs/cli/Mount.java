@@ -36,7 +36,7 @@ final class Mount {
     /** What to mount, from the command line. */
     record Plan(Path mountPoint, List<Gateway> gateways, Path local, boolean pageCache, boolean objectCache,
                 boolean allowOther, boolean readOnly, int uid, int gid, int threads, boolean cloneFd,
-                int connections, int pieceSize, boolean readahead, boolean ioUring) {}
+                int connections, int pieceSize, boolean readahead, boolean ioUring, int ioTimeout) {}
 
     /** Told once the mount answers (or why it cannot). */
     interface Readiness {
@@ -130,7 +130,7 @@ final class Mount {
         }
         o = o.withMountOptions(mo).withOwner(plan.uid(), plan.gid());
         o = o.withConnections(plan.connections() > 0 ? plan.connections() : o.connections(), plan.pieceSize())
-                .withReadahead(plan.readahead());
+                .withReadahead(plan.readahead()).withIoTimeout(plan.ioTimeout());
         if (plan.threads() > 0 || plan.cloneFd()) {
             o = o.withThreads(plan.threads() > 0 ? plan.threads() : o.maxThreads(), plan.cloneFd());
         }

@@ -99,6 +99,12 @@ public final class SheepfsCommand implements Callable<Integer> {
                     + "/dev/fuse serves, as without this option)")
     boolean ioUring;
 
+    @Option(names = "--io-timeout", paramLabel = "SECONDS", defaultValue = "60",
+            description = "a volume read or write the cluster has not answered within SECONDS, through every "
+                    + "reconnection and resend, fails with EIO (a silent gateway is left after half of it, "
+                    + "1-10 s); 0 waits for ever (default: ${DEFAULT-VALUE})")
+    int ioTimeout;
+
     @Option(names = Daemon.CHILD_OPTION, hidden = true)
     boolean daemonChild;
 
@@ -129,6 +135,10 @@ public final class SheepfsCommand implements Callable<Integer> {
             System.err.println("sheepfs: --piece-size must be auto, 0 or between 4K and 64M");
             return 64;
         }
+        if (ioTimeout < 0 || ioTimeout > FuseSession.Options.MAX_IO_TIMEOUT) {
+            System.err.println("sheepfs: --io-timeout must be between 0 and " + FuseSession.Options.MAX_IO_TIMEOUT);
+            return 64;
+        }
         List<Gateway> gateways;
         try {
             gateways = GatewayList.parse(address, port);
@@ -138,7 +148,8 @@ public final class SheepfsCommand implements Callable<Integer> {
         }
         Mount.Plan plan = new Mount.Plan(mountPoint, gateways,
                 local == null ? null : local.toAbsolutePath().normalize(),
-                pageCache, objectCache, allowOther, readOnly, uid, gid, threads, cloneFd, connections, pieceSize, readahead, ioUring);
+                pageCache, objectCache, allowOther, readOnly, uid, gid, threads, cloneFd, connections, pieceSize,
+                readahead, ioUring, ioTimeout);
         if (daemonChild) {
             return Mount.run(plan, new Mount.Readiness() {
                 @Override

@@ -4,7 +4,9 @@ package io.sheepfs.fs;
  * A read-only text file whose content is rendered from the cluster's state: rendered afresh at
  * every open (the open handle keeps that rendering, so reads at any offset see one consistent
  * text) and, for getattr, rendered at most once per {@link #SIZE_TTL_NANOS} so that `ls -l` of a
- * directory does not cost one cluster round trip per file per stat.
+ * directory does not cost one cluster round trip per file per stat. A rendering that failed is
+ * remembered the same way: on a silent cluster, `cat` (lookup, then open) waits for one failed
+ * rendering (the client's request timeout, 8 s), not two.
  */
 public final class ViewNode extends NamedNode {
     /** How long a rendering answers getattr's size before the next stat renders again. */
@@ -21,7 +23,14 @@ public final class ViewNode extends NamedNode {
         byte[] render() throws FsException;
     }
 
-    private record Cached(byte[] content, long atNanos, long generation) {
+    /** A rendering: its content, or (content null) why it failed. */
+    private record Cached(byte[] content, FsException failure, long atNanos, long generation) {
+        byte[] get() throws FsException {
+            if (content == null) {
+                throw new FsException(failure.errno(), failure.getMessage(), failure);
+            }
+            return content;
+        }
     }
 
     private final Renderer renderer;
@@ -46,7 +55,7 @@ public final class ViewNode extends NamedNode {
     byte[] renderForOpen() throws FsException {
         Cached c = cached;
         if (c != null && System.nanoTime() - c.atNanos() <= OPEN_REUSE_NANOS && c.generation() == generation.getAsLong()) {
-            return c.content();
+            return c.get();
         }
         return render();
     }
@@ -54,8 +63,14 @@ public final class ViewNode extends NamedNode {
     /** A fresh rendering; it also refreshes the size seen by getattr. */
     byte[] render() throws FsException {
         long gen = generation.getAsLong();
-        byte[] content = renderer.render();
-        cached = new Cached(content, System.nanoTime(), gen);
+        byte[] content;
+        try {
+            content = renderer.render();
+        } catch (FsException e) {
+            cached = new Cached(null, e, System.nanoTime(), gen);
+            throw e;
+        }
+        cached = new Cached(content, null, System.nanoTime(), gen);
         return content;
     }
 
@@ -65,6 +80,6 @@ public final class ViewNode extends NamedNode {
         if (c == null || System.nanoTime() - c.atNanos() > SIZE_TTL_NANOS || c.generation() != generation.getAsLong()) {
             return render().length;
         }
-        return c.content().length;
+        return c.get().length;
     }
 }

@@ -46,15 +46,18 @@ public final class FuseSession implements AutoCloseable {
      *                       only; needs Linux 6.14+ with fuse.enable_uring=Y, else /dev/fuse serves alone)
      * @param readahead      read ahead of direct-I/O volume handles that read sequentially one request at a
      *                       time (native readahead.c)
+     * @param ioTimeout      seconds a volume read or write waits for the cluster, through every resend, before
+     *                       it fails with EIO (0: for ever)
      */
     public record Options(int maxThreads, boolean cloneFd, int maxBackground, int connections, int maxPiece,
                           boolean writebackCache, boolean ioFlusher, int maxWrite, List<String> mountOptions,
                           int uid, int gid, boolean parallelDirectWrites, int readers, int uringDepth,
-                          boolean readahead) {
+                          boolean readahead, int ioTimeout) {
         public Options {
             mountOptions = List.copyOf(mountOptions);
             if (maxThreads < 1 || maxBackground < 1 || connections < 1 || maxPiece < AUTO_PIECE || maxWrite < 4096
-                    || uid < -1 || gid < -1 || readers < 0 || uringDepth < 0 || uringDepth > 1024) {
+                    || uid < -1 || gid < -1 || readers < 0 || uringDepth < 0 || uringDepth > 1024
+                    || ioTimeout < 0 || ioTimeout > MAX_IO_TIMEOUT) {
                 throw new IllegalArgumentException("bad FUSE options");
             }
         }
@@ -64,59 +67,70 @@ public final class FuseSession implements AutoCloseable {
         public static final int AUTO_PIECE = -1;
         /** Fixed 256 KiB pieces: as fast as the tuner on the embedded sheep and a real 3-node sheep 1.0. */
         public static final int DEFAULT_PIECE = 256 << 10;
+        /** Default of {@link #ioTimeout}: seconds. */
+        public static final int DEFAULT_IO_TIMEOUT = 60;
+        /** Largest {@link #ioTimeout} (a day). */
+        public static final int MAX_IO_TIMEOUT = 86400;
 
         public static Options defaults() {
             int cpus = Runtime.getRuntime().availableProcessors();
             return new Options(Math.max(8, 4 * cpus), false, 64, Math.max(2, cpus), DEFAULT_PIECE, false, true, 1 << 20,
-                    List.of("fsname=sheepfs", "subtype=sheepfs", "auto_unmount", "default_permissions"), -1, -1, true, 0, 0, true);
+                    List.of("fsname=sheepfs", "subtype=sheepfs", "auto_unmount", "default_permissions"), -1, -1, true, 0, 0, true,
+                    DEFAULT_IO_TIMEOUT);
         }
 
         public Options withMountOptions(List<String> opts) {
             return new Options(maxThreads, cloneFd, maxBackground, connections, maxPiece, writebackCache, ioFlusher,
-                    maxWrite, opts, uid, gid, parallelDirectWrites, readers, uringDepth, readahead);
+                    maxWrite, opts, uid, gid, parallelDirectWrites, readers, uringDepth, readahead, ioTimeout);
         }
 
         public Options withThreads(int threads, boolean clone) {
             return new Options(threads, clone, maxBackground, connections, maxPiece, writebackCache, ioFlusher,
-                    maxWrite, mountOptions, uid, gid, parallelDirectWrites, readers, uringDepth, readahead);
+                    maxWrite, mountOptions, uid, gid, parallelDirectWrites, readers, uringDepth, readahead, ioTimeout);
         }
 
         public Options withConnections(int n, int piece) {
             return new Options(maxThreads, cloneFd, maxBackground, n, piece, writebackCache, ioFlusher, maxWrite,
-                    mountOptions, uid, gid, parallelDirectWrites, readers, uringDepth, readahead);
+                    mountOptions, uid, gid, parallelDirectWrites, readers, uringDepth, readahead, ioTimeout);
         }
 
         public Options withWritebackCache(boolean on) {
             return new Options(maxThreads, cloneFd, maxBackground, connections, maxPiece, on, ioFlusher, maxWrite,
-                    mountOptions, uid, gid, parallelDirectWrites, readers, uringDepth, readahead);
+                    mountOptions, uid, gid, parallelDirectWrites, readers, uringDepth, readahead, ioTimeout);
         }
 
         public Options withParallelDirectWrites(boolean on) {
             return new Options(maxThreads, cloneFd, maxBackground, connections, maxPiece, writebackCache, ioFlusher,
-                    maxWrite, mountOptions, uid, gid, on, readers, uringDepth, readahead);
+                    maxWrite, mountOptions, uid, gid, on, readers, uringDepth, readahead, ioTimeout);
         }
 
         public Options withReaders(int n) {
             return new Options(maxThreads, cloneFd, maxBackground, connections, maxPiece, writebackCache, ioFlusher,
-                    maxWrite, mountOptions, uid, gid, parallelDirectWrites, n, uringDepth, readahead);
+                    maxWrite, mountOptions, uid, gid, parallelDirectWrites, n, uringDepth, readahead, ioTimeout);
         }
 
         /** FUSE over io_uring with {@code depth} entries per CPU (0: off). */
         public Options withUring(int depth) {
             return new Options(maxThreads, cloneFd, maxBackground, connections, maxPiece, writebackCache, ioFlusher,
-                    maxWrite, mountOptions, uid, gid, parallelDirectWrites, readers, depth, readahead);
+                    maxWrite, mountOptions, uid, gid, parallelDirectWrites, readers, depth, readahead, ioTimeout);
         }
 
         /** Owner and group of every file in the mount (-1 keeps the process's own). */
         public Options withOwner(int newUid, int newGid) {
             return new Options(maxThreads, cloneFd, maxBackground, connections, maxPiece, writebackCache, ioFlusher,
-                    maxWrite, mountOptions, newUid, newGid, parallelDirectWrites, readers, uringDepth, readahead);
+                    maxWrite, mountOptions, newUid, newGid, parallelDirectWrites, readers, uringDepth, readahead, ioTimeout);
         }
 
         /** Readahead of sequential direct-I/O readers on or off. */
         public Options withReadahead(boolean on) {
             return new Options(maxThreads, cloneFd, maxBackground, connections, maxPiece, writebackCache, ioFlusher,
-                    maxWrite, mountOptions, uid, gid, parallelDirectWrites, readers, uringDepth, on);
+                    maxWrite, mountOptions, uid, gid, parallelDirectWrites, readers, uringDepth, on, ioTimeout);
+        }
+
+        /** Seconds a volume read or write waits for the cluster before it fails with EIO (0: for ever). */
+        public Options withIoTimeout(int seconds) {
+            return new Options(maxThreads, cloneFd, maxBackground, connections, maxPiece, writebackCache, ioFlusher,
+                    maxWrite, mountOptions, uid, gid, parallelDirectWrites, readers, uringDepth, readahead, seconds);
         }
 
         /** The settings by the names of native/src/cfg.h (the native core refuses names it lacks). */
@@ -136,6 +150,7 @@ public final class FuseSession implements AutoCloseable {
             c.put("readers", readers);
             c.put("uring_depth", uringDepth);
             c.put("readahead", readahead ? 1 : 0);
+            c.put("io_timeout", ioTimeout);
             return c;
         }
 

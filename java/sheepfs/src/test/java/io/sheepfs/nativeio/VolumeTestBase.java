@@ -77,7 +77,7 @@ abstract class VolumeTestBase {
         return mnt.resolve("volume").resolve(name);
     }
 
-    /** Starts again, mounted through a proxy (closed by the caller) in front of a new embedded sheep;
+    /** Starts again, mounted through a proxy (closed by the caller, which unmounts) in front of a new embedded sheep;
      * {@code nanosPerByte}: see {@link CountingProxy}. */
     CountingProxy startBehindProxy(long nanosPerByte, FuseSession.Options options) throws IOException {
         tearDown();
@@ -87,6 +87,16 @@ abstract class VolumeTestBase {
         mnt = Files.createTempDirectory(tmp, "mnt");
         session = FuseSession.mount(mnt, tree, "127.0.0.1:" + proxy.address().getPort(), options);
         session.start();
+        // unmounted before the proxy goes: a gateway that is gone would hold the unmount's lock
+        // releases until the io timeout (60 s)
+        FuseSession mounted = session;
+        proxy.beforeClose(() -> {
+            try {
+                mounted.close();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
         return proxy;
     }
 
