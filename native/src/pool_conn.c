@@ -105,11 +105,13 @@ void pool_expire_queued(struct sfs_conn *c)
 		pool_complete(p, io);
 }
 
-/* After a timeout: the connections try the next gateway first (a silent one is left). */
-void pool_next_gateway(struct sfs_pool *p)
+/* After a timeout: the connections try the next gateway first (a silent one is left). Only a
+ * connection to the current gateway moves it on: two connections timing out on the same silent
+ * gateway must not move it twice, back onto the silent one when there are two. */
+void pool_next_gateway(struct sfs_pool *p, int from)
 {
 	pthread_mutex_lock(&p->gw_mu);
-	if (p->ngw > 1)
+	if (p->ngw > 1 && p->gw_cur == from)
 		p->gw_cur = (p->gw_cur + 1) % p->ngw;
 	pthread_mutex_unlock(&p->gw_mu);
 }
@@ -263,6 +265,7 @@ bool pool_conn_connect(struct sfs_conn *c)
 			}
 			pthread_mutex_lock(&c->mu);
 			c->fd = fd;
+			c->gw_idx = i;
 			/* the request timeout counts from here: waiting for a connection is no silence */
 			uint64_t now = pool_now_ms();
 			for (unsigned s = 0; s < SLOTS; s++)

@@ -44,6 +44,7 @@ struct sfs_conn {
 	pthread_mutex_t mu;
 	pthread_cond_t send_done; /* the sender finished a round: in_send flags changed */
 	int fd;                   /* -1 while down */
+	int gw_idx;               /* the gateway fd leads to (an index into pool->gw) */
 	bool sending;             /* one thread at a time writes to fd */
 	bool want_out;            /* the socket was full: the I/O thread waits for POLLOUT */
 	bool broken;              /* a send failed: the I/O thread resets */
@@ -165,7 +166,9 @@ bool pool_conn_connect(struct sfs_conn *c);
 void pool_sleep_unless_stopped(struct sfs_conn *c, unsigned ms);
 bool pool_timed_out(struct sfs_conn *c);
 void pool_expire_queued(struct sfs_conn *c);
-void pool_next_gateway(struct sfs_pool *p);
+/* After a timeout on a connection to gateway from: the pool's next connections go to the one after
+ * it, unless another connection moved on from it already. */
+void pool_next_gateway(struct sfs_pool *p, int from);
 
 /* The wait before reconnection n (from 0) of a row: base << n, at most 2 s (or base). */
 static inline unsigned pool_backoff_ms(const struct sfs_pool *p, unsigned n)

@@ -154,8 +154,9 @@ void *pool_conn_thread(void *arg)
 		 * silent socket never wakes it. */
 		if (!down && timeouts && !(rev[W_SOCKET] & POLLIN) && pool_timed_out(c)) {
 			/* a gateway that stopped answering: resend elsewhere after a backoff, or fail */
+			int from = c->gw_idx;
 			pool_conn_reset(c, !p->cfg.io_timeout_ms);
-			pool_next_gateway(p);
+			pool_next_gateway(p, from);
 			pool_sleep_unless_stopped(c, c->strikes ? pool_backoff_ms(p, c->strikes - 1) : 0);
 			c->strikes++;
 			continue;

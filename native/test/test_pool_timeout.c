@@ -119,6 +119,59 @@ static void test_io_timeout_waits_for_gateway(void)
 	sfs_pool_destroy(pool);
 }
 
+/* Two connections on a gateway that goes silent, a second gateway that answers: both connections
+ * time out on the first at about the same time, and the reads go to the second, in about one
+ * request timeout and without failing. (When each timed-out connection moved the pool's current
+ * gateway on by one, the second move brought it back to the silent one: a frozen sheep still
+ * accepts connections, so the reads went there again and failed at the io timeout.) */
+/* Reads of n objects of 512 KiB at once: more than a connection takes before the next one is used,
+ * so they spread over every connection. Returns how many failed. */
+static int big_reads(struct sfs_pool *pool, int n)
+{
+	enum { LEN = 512 << 10 };
+	struct sfs_io ios[8];
+	static uint8_t bufs[8][LEN];
+	struct waiter w = { .left = n };
+	pthread_mutex_init(&w.mu, NULL);
+	pthread_cond_init(&w.cv, NULL);
+	for (int i = 0; i < n; i++) {
+		read_request(&ios[i], sd_data_oid(0x52, (uint32_t)i), bufs[i], LEN);
+		ios[i].done = on_done;
+		ios[i].arg = &w;
+		sfs_pool_submit(pool, &ios[i]);
+	}
+	wait_all(&w);
+	int failed = 0;
+	for (int i = 0; i < n; i++)
+		failed += ios[i].err != 0 || ios[i].result != SD_RES_SUCCESS;
+	return failed;
+}
+
+static void test_silent_gateway_is_left_for_the_next(void)
+{
+	struct peer silent, next;
+	peer_start(&silent, ANSWER_REVERSED, 1);
+	peer_start(&next, ANSWER_REVERSED, 1);
+	char gw[96];
+	snprintf(gw, sizeof(gw), "127.0.0.1:%d,127.0.0.1:%d", silent.port, next.port);
+	struct sfs_pool_cfg cfg = { .connections = 2, .request_timeout_ms = 400, .io_timeout_ms = 4000,
+				    .max_attempts = 2, .retry_base_ms = 50 };
+	struct sfs_pool *pool = sfs_pool_create(&cfg, gw);
+	CHECK(pool != NULL);
+	CHECK(big_reads(pool, 8) == 0); /* both connections up, on the first gateway */
+	CHECK(atomic_load(&next.received) == 0 && atomic_load(&silent.conns) == 2);
+	atomic_store(&silent.hush, 1);
+	uint64_t t0 = now_ms();
+	CHECK(big_reads(pool, 8) == 0); /* on both connections at once; none fails */
+	uint64_t ms = now_ms() - t0;
+	fprintf(stderr, "served by the next gateway after %llu ms\n", (unsigned long long)ms);
+	CHECK(ms < 2000 && atomic_load(&next.received) >= 8);
+	CHECK(atomic_load(&silent.conns) == 2); /* neither connection went back to the silent one */
+	sfs_pool_destroy(pool);
+	peer_stop(&silent);
+	peer_stop(&next);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -129,6 +182,8 @@ int main(void)
 	test_io_timeout();
 	fprintf(stderr, "-- test_io_timeout_waits_for_gateway\n");
 	test_io_timeout_waits_for_gateway();
+	fprintf(stderr, "-- test_silent_gateway_is_left_for_the_next\n");
+	test_silent_gateway_is_left_for_the_next();
 	printf("pool timeout tests passed\n");
 	return 0;
 }
