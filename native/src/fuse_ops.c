@@ -392,13 +392,22 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
 				fuse_reply_err(req, e);
 			return;
 		}
+		/* once armed, an interrupt may answer and the kernel release h: hold what is used */
+		struct sfs_ra *ra = h->ra;
+		struct sfs_vol *vol = h->vol;
+		if (ra)
+			sfs_ra_get(ra);
+		sfs_vol_get(vol);
 		struct sfs_icall *c = vcall_arm(req);
-		if (c == NULL)
-			return;
-		int e = h->ra ? sfs_ra_read(h->ra, (uint64_t)off, len, NULL, vcall_ra_reply, c)
-			      : sfs_vol_io(h->vol, false, (uint64_t)off, size, NULL, NULL, vcall_read_done, c);
-		if (e)
-			vcall_failed(c, e);
+		if (c != NULL) {
+			int e = ra ? sfs_ra_read(ra, (uint64_t)off, len, NULL, vcall_ra_reply, c)
+				   : sfs_vol_io(vol, false, (uint64_t)off, size, NULL, NULL, vcall_read_done, c);
+			if (e)
+				vcall_failed(c, e);
+		}
+		sfs_vol_put(vol);
+		if (ra)
+			sfs_ra_put(ra);
 		return;
 	}
 	char *buf = NULL;
@@ -435,15 +444,18 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t si
 				fuse_reply_err(req, e);
 			return;
 		}
+		struct sfs_vol *vol = h->vol; /* held: once armed, the kernel may release h */
+		sfs_vol_get(vol);
 		struct sfs_icall *c = vcall_arm(req);
-		if (c == NULL)
-			return;
-		/* a big write keeps the buffer it arrived in (no copy); a small one is copied: either
-		 * way the data stays valid after an interrupt answered */
-		void *own = size >= SFS_BUF_MIN_POOLED ? sfs_worker_take(ctx, data, size) : NULL;
-		int e = sfs_vol_io(h->vol, true, (uint64_t)off, size, data, own, vcall_write_done, c);
-		if (e)
-			vcall_failed(c, e);
+		if (c != NULL) {
+			/* a big write keeps the buffer it arrived in (no copy); a small one is copied:
+			 * either way the data stays valid after an interrupt answered */
+			void *own = size >= SFS_BUF_MIN_POOLED ? sfs_worker_take(ctx, data, size) : NULL;
+			int e = sfs_vol_io(vol, true, (uint64_t)off, size, data, own, vcall_write_done, c);
+			if (e)
+				vcall_failed(c, e);
+		}
+		sfs_vol_put(vol);
 		return;
 	}
 	struct sfs_icall ic;

@@ -132,21 +132,45 @@ static void answered(struct sfs_ra *ra, uint32_t len)
 	atomic_fetch_sub_explicit(&ra->asked, len, memory_order_relaxed);
 }
 
+/* A reference on ra for work that may outlive its handle: a read answered EINTR (interrupted)
+ * goes on in the background, and the kernel may release the handle meanwhile. */
+void sfs_ra_get(struct sfs_ra *ra)
+{
+	pthread_mutex_lock(&ra->mu);
+	ra->refs++;
+	pthread_mutex_unlock(&ra->mu);
+}
+
+void sfs_ra_put(struct sfs_ra *ra)
+{
+	pthread_mutex_lock(&ra->mu);
+	bool last = --ra->refs == 0;
+	pthread_mutex_unlock(&ra->mu);
+	if (last)
+		ra_free(ra);
+}
+
 static void plain_done(struct sfs_vreq *r, int err)
 {
 	struct ra_wait *w = r->arg;
-	answered(w->ra, w->len);
+	struct sfs_ra *ra = w->ra;
+	answered(ra, w->len);
 	w->reply(w->arg, r->buf, r->len, err);
 	sfs_vreq_free(r);
 	free(w);
+	sfs_ra_put(ra);
 }
 
 /* A read the normal way: w is freed when it completes (not if this fails). */
 static int plain_read(struct sfs_vol *v, struct ra_wait *w)
 {
-	if (w->buf)
-		return sfs_vol_io_in(v, false, w->off, w->len, w->buf, plain_done, w);
-	return sfs_vol_io(v, false, w->off, w->len, NULL, NULL, plain_done, w);
+	struct sfs_ra *ra = w->ra;
+	sfs_ra_get(ra);
+	int e = w->buf ? sfs_vol_io_in(v, false, w->off, w->len, w->buf, plain_done, w)
+		       : sfs_vol_io(v, false, w->off, w->len, NULL, NULL, plain_done, w);
+	if (e)
+		sfs_ra_put(ra);
+	return e;
 }
 
 static void chunk_done(struct sfs_vreq *r, int err)
@@ -256,7 +280,17 @@ static void send_ahead(struct sfs_ra *ra, struct pending *p, int n)
 	}
 }
 
+static int ra_read(struct sfs_ra *ra, uint64_t off, uint32_t len, void *buf, sfs_ra_reply_fn reply, void *arg);
+
 int sfs_ra_read(struct sfs_ra *ra, uint64_t off, uint32_t len, void *buf, sfs_ra_reply_fn reply, void *arg)
+{
+	sfs_ra_get(ra); /* the read may be answered (and its handle released) before this returns */
+	int e = ra_read(ra, off, len, buf, reply, arg);
+	sfs_ra_put(ra);
+	return e;
+}
+
+static int ra_read(struct sfs_ra *ra, uint64_t off, uint32_t len, void *buf, sfs_ra_reply_fn reply, void *arg)
 {
 	struct ra_wait *w = calloc(1, sizeof(*w));
 	if (w == NULL)

@@ -31,8 +31,12 @@ typedef void (*sfs_ra_reply_fn)(void *arg, const char *data, uint32_t len, int e
 
 /* NULL when memory is out (then read without readahead). Takes a reference on v. */
 struct sfs_ra *sfs_ra_create(struct sfs_vol *v, struct sfs_ra_budget *budget);
-/* The handle is closed (no reads of it in flight): chunks still arriving are freed on arrival. */
+/* The handle is closed: chunks still arriving are freed on arrival; reads still in flight (one
+ * answered EINTR goes on in the background) keep ra until they end. */
 void sfs_ra_close(struct sfs_ra *ra);
+/* A reference for a caller that may see the handle closed meanwhile (an interruptible read). */
+void sfs_ra_get(struct sfs_ra *ra);
+void sfs_ra_put(struct sfs_ra *ra);
 /* Reads [off, off+len) of the volume, from readahead when it has the data; reply runs exactly
  * once, on any thread. buf (len bytes, or NULL): where a read not served from readahead may land,
  * valid until reply has run. Returns 0, or ENOMEM when it could not start (reply is not called). */
