@@ -50,7 +50,9 @@ void sfs_vt_destroy(struct sfs_vt *vt)
 	pthread_rwlock_destroy(&vt->lock);
 }
 
-struct sfs_vol *sfs_vt_get(struct sfs_vt *vt, uint64_t ino)
+/* The volume at ino with a reference taken (NULL if none); handles: also counted as one more
+ * open handle, under the same lock as detach's check of that count. */
+static struct sfs_vol *take(struct sfs_vt *vt, uint64_t ino, bool handle)
 {
 	struct sfs_vol *v = NULL;
 	pthread_rwlock_rdlock(&vt->lock);
@@ -58,23 +60,21 @@ struct sfs_vol *sfs_vt_get(struct sfs_vt *vt, uint64_t ino)
 	if (e) {
 		v = e->vol;
 		sfs_vol_get(v);
+		if (handle)
+			sfs_vol_handles(v, 1);
 	}
 	pthread_rwlock_unlock(&vt->lock);
 	return v;
 }
 
+struct sfs_vol *sfs_vt_get(struct sfs_vt *vt, uint64_t ino)
+{
+	return take(vt, ino, false);
+}
+
 struct sfs_vol *sfs_vt_open(struct sfs_vt *vt, uint64_t ino)
 {
-	struct sfs_vol *v = NULL;
-	pthread_rwlock_rdlock(&vt->lock);
-	struct sfs_vt_entry *e = find(vt, ino);
-	if (e) {
-		v = e->vol;
-		sfs_vol_get(v);
-		sfs_vol_handles(v, 1);
-	}
-	pthread_rwlock_unlock(&vt->lock);
-	return v;
+	return take(vt, ino, true);
 }
 
 bool sfs_vt_has(struct sfs_vt *vt, uint64_t ino)

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -22,15 +21,6 @@ class LockingTest {
 
     @TempDir
     Path dir;
-
-    private static String errno(SheepfsMount m, String file, String text) {
-        try {
-            m.control(file, text);
-            return "OK";
-        } catch (IOException e) {
-            return e.getMessage();
-        }
-    }
 
     @Test
     void aSecondProcessOnAStoreExitsAtOnceNamingTheHolder() throws Exception {
@@ -59,23 +49,23 @@ class LockingTest {
         try (SheepfsMount a = SheepfsMount.local(dir)) {
             a.createAndAttach("disk", "16M");
             try (SheepfsMount b = SheepfsMount.remote(dir, "b", a.sheepPort())) {
-                assertTrue(errno(b, "vdi/mount", "disk\n").contains(EBUSY));
+                assertTrue(b.controlResult("vdi/mount", "disk\n").contains(EBUSY));
                 assertFalse(Files.exists(b.path("volume/disk")));
                 a.control("vdi/unmount", "disk\n");
                 b.control("vdi/mount", "disk\n");
-                assertTrue(errno(a, "vdi/mount", "disk\n").contains(EBUSY));
+                assertTrue(a.controlResult("vdi/mount", "disk\n").contains(EBUSY));
                 // b dies holding the lock: the sheep keeps it
                 b.process.destroyForcibly();
                 assertTrue(b.process.waitFor(30, TimeUnit.SECONDS));
             }
-            assertTrue(errno(a, "vdi/mount", "disk\n").contains(EBUSY));
+            assertTrue(a.controlResult("vdi/mount", "disk\n").contains(EBUSY));
             a.control("vdi/unlock", "disk\n");
             assertTrue(a.log().contains("released the normal lock of VDI disk"), a.log());
             a.control("vdi/mount", "disk\n");
             assertTrue(Files.exists(a.path("volume/disk")));
-            assertTrue(errno(a, "vdi/unlock", "disk\n").contains(EBUSY)); // attached here: detach instead
+            assertTrue(a.controlResult("vdi/unlock", "disk\n").contains(EBUSY)); // attached here: detach instead
             a.control("vdi/unmount", "disk\n");
-            assertTrue(errno(a, "vdi/unlock", "disk\n").contains("No locks available"));
+            assertTrue(a.controlResult("vdi/unlock", "disk\n").contains("No locks available"));
         }
     }
 }

@@ -114,6 +114,16 @@ final class SheepfsMount implements AutoCloseable {
         Files.writeString(path(rel), text, StandardCharsets.UTF_8);
     }
 
+    /** Writes to a control file: "OK", or the message of the errno it failed with. */
+    String controlResult(String rel, String text) {
+        try {
+            control(rel, text);
+            return "OK";
+        } catch (IOException e) {
+            return e.getMessage();
+        }
+    }
+
     void createAndAttach(String name, String size) throws IOException {
         control("vdi/create", name + " " + size + "\n");
         control("vdi/mount", name + "\n");
